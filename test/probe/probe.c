@@ -2,8 +2,10 @@
  * probe: perform ONE harmless system call and print what the kernel (or a seccomp
  * filter) answered, as an errno name, or OK on success.
  *
- *   probe NAME      -> prints e.g. "EPERM" or "OK" on stdout, exit 0
- *   probe --list    -> prints the probe names, one per line
+ *   probe NAME        -> prints e.g. "EPERM" or "OK" on stdout, exit 0
+ *   probe NAME NAME.. -> one "NAME RESULT" line per probe
+ *   probe --all       -> every probe, one "NAME RESULT" line each
+ *   probe --list      -> the probe names, one per line
  *
  * Every probe is chosen so that, when the call reaches the kernel, it fails on
  * purpose or changes nothing that outlives the probe (namespaces are created only in
@@ -231,22 +233,45 @@ static void print_result(int err) {
   }
 }
 
+static const struct probe *find_probe(const char *name) {
+  for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+    if (strcmp(name, probes[i].name) == 0) return &probes[i];
+  }
+  return NULL;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: probe NAME | probe --list\n");
+  size_t n = sizeof probes / sizeof probes[0];
+  if (argc < 2) {
+    fprintf(stderr, "usage: probe NAME... | probe --all | probe --list\n");
     return 2;
   }
-  size_t n = sizeof probes / sizeof probes[0];
-  if (strcmp(argv[1], "--list") == 0) {
+  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
     for (size_t i = 0; i < n; i++) puts(probes[i].name);
     return 0;
   }
-  for (size_t i = 0; i < n; i++) {
-    if (strcmp(argv[1], probes[i].name) == 0) {
+  if (argc == 2 && strcmp(argv[1], "--all") == 0) {
+    /* Every probe, one "NAME RESULT" line each. */
+    for (size_t i = 0; i < n; i++) {
+      printf("%s ", probes[i].name);
+      fflush(stdout);
       print_result(probes[i].fn());
-      return fflush(stdout) == 0 ? 0 : 1;
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  for (int a = 1; a < argc; a++) {
+    if (find_probe(argv[a]) == NULL) {
+      fprintf(stderr, "probe: unknown probe '%s'\n", argv[a]);
+      return 2;
     }
   }
-  fprintf(stderr, "probe: unknown probe '%s'\n", argv[1]);
-  return 2;
+  /* One name: the bare result. Several: "NAME RESULT" lines. */
+  for (int a = 1; a < argc; a++) {
+    if (argc > 2) {
+      printf("%s ", argv[a]);
+      fflush(stdout);
+    }
+    print_result(find_probe(argv[a])->fn());
+  }
+  return fflush(stdout) == 0 ? 0 : 1;
 }
