@@ -330,11 +330,12 @@ struct ExecState {
   struct sigaction xfsz_action;
   sigset_t mask;
   int stdio_flags[3];
+  int stdio_fd_flags[3];
 };
 
 // Node ignores SIGPIPE and SIGXFSZ (ignored dispositions survive execve), may leave signals
-// blocked, and may have set O_NONBLOCK on the stdio file descriptions. A program started by a
-// shell expects none of that.
+// blocked, marks fds 0-2 close-on-exec and may have set O_NONBLOCK on the stdio file
+// descriptions. A program started by a shell expects none of that: it must inherit stdio.
 void PrepareForExec(ExecState* saved) {
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof dfl);
@@ -350,12 +351,17 @@ void PrepareForExec(ExecState* saved) {
     if (saved->stdio_flags[fd] >= 0 && (saved->stdio_flags[fd] & O_NONBLOCK) != 0) {
       fcntl(fd, F_SETFL, saved->stdio_flags[fd] & ~O_NONBLOCK);
     }
+    saved->stdio_fd_flags[fd] = fcntl(fd, F_GETFD);
+    if (saved->stdio_fd_flags[fd] >= 0 && (saved->stdio_fd_flags[fd] & FD_CLOEXEC) != 0) {
+      fcntl(fd, F_SETFD, saved->stdio_fd_flags[fd] & ~FD_CLOEXEC);
+    }
   }
 }
 
 void RestoreAfterFailedExec(const ExecState& saved) {
   for (int fd = 0; fd < 3; fd++) {
     if (saved.stdio_flags[fd] >= 0) fcntl(fd, F_SETFL, saved.stdio_flags[fd]);
+    if (saved.stdio_fd_flags[fd] >= 0) fcntl(fd, F_SETFD, saved.stdio_fd_flags[fd]);
   }
   pthread_sigmask(SIG_SETMASK, &saved.mask, nullptr);
   sigaction(SIGPIPE, &saved.pipe_action, nullptr);
