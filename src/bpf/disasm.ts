@@ -234,7 +234,8 @@ function comment(ins: Instruction, flow: Flow, pc: number, opts: DisassembleOpti
     default: break;
   }
   if ((code & 0x07) === BPF_ALU && ALU_SYMBOLS.has(op) && (code & ~0xf8) === BPF_ALU) {
-    return `A ${ALU_SYMBOLS.get(op)!} ${(code & BPF_X) !== 0 ? 'X' : String(k >>> 0)}`;
+    const bitwise = op === BPF_AND || op === BPF_OR || op === BPF_XOR;
+    return `A ${ALU_SYMBOLS.get(op)!} ${(code & BPF_X) !== 0 ? 'X' : bitwise ? '0x' + hex(k) : String(k >>> 0)}`;
   }
   if (isConditionalJump(code)) {
     const sym = JMP_SYMBOLS.get(op)!;
@@ -242,7 +243,7 @@ function comment(ins: Instruction, flow: Flow, pc: number, opts: DisassembleOpti
     const v = k >>> 0;
     if (a === 1) return `arch ${sym} ${AUDIT_ARCH_NAMES.get(v) ?? '0x' + hex(v)}`;
     if (a === 0) {
-      let text = `nr ${sym} ${op === BPF_JSET ? '0x' + hex(v) : String(v)}`;
+      let text = `nr ${sym} ${op === BPF_JSET || v >= 0x10000 ? '0x' + hex(v) : String(v)}`;
       if (op === BPF_JSET || v === X32_SYSCALL_BIT) {
         if (v === X32_SYSCALL_BIT) text += ' (x32 bit)';
       } else {
@@ -251,7 +252,7 @@ function comment(ins: Instruction, flow: Flow, pc: number, opts: DisassembleOpti
       }
       return text;
     }
-    if (a >= 2) return `${shortWordName(a)} ${sym} 0x${hex(v)}`;
+    if (a >= 2) return `${shortWordName(a)} ${sym} ${op === BPF_JSET || v >= 0x10000 ? '0x' + hex(v) : String(v)}`;
     const archName = AUDIT_ARCH_NAMES.get(v);
     return archName !== undefined ? `A ${sym} ${archName}?` : '';
   }
