@@ -174,13 +174,14 @@ class Parser {
         if (c !== undefined && (c === '-' || (c >= '0' && c <= '9'))) {
           return { kind: 'number', text: this.parseNumber(), ...start };
         }
+        if (c !== undefined && /[A-Za-z_]/.test(c)) this.expectWord('');
         return this.fail(`unexpected ${this.describeHere()}, expected a value`);
     }
   }
 
   private expectWord(word: string): void {
     const start = this.here();
-    if (this.text.startsWith(word, this.pos)) {
+    if (word !== '' && this.text.startsWith(word, this.pos)) {
       const after = this.text[this.pos + word.length];
       if (after === undefined || !/[A-Za-z0-9_]/.test(after)) {
         this.pos += word.length;
