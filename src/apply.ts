@@ -28,7 +28,9 @@ import {
 import type { CompileOptions, CompiledFilter } from './compiler/types.js';
 import type { MachineName } from './arch/types.js';
 import { SeccompError } from './errors.js';
+import { compile } from './compiler/index.js';
 import { encodeProgram, loadNative, type NativeBinding } from './native/index.js';
+import { loadProfile } from './profile/index.js';
 import type { Profile } from './profile/types.js';
 import { status } from './status.js';
 
@@ -159,39 +161,14 @@ function isProfile(t: unknown): t is Profile {
     Array.isArray((t as { syscalls?: unknown }).syscalls);
 }
 
-// --- adapter to the profile loader and compiler --------------------------------------------
-// Loaded on demand so that applying a ready program needs neither (and so this module does not
-// depend on their load order).
-
-interface CompilerModule {
-  compile(profile: Profile, options?: CompileOptions): CompiledFilter;
-}
-interface ProfileModule {
-  loadProfile(ref: string): Promise<Profile | 'unconfined'>;
-}
-
-async function importModule<T>(relative: string, what: string, member: string): Promise<T> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(new URL(relative, import.meta.url).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new SeccompError(`apply: cannot load the ${what} (${relative}): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  }
-  if (typeof mod[member] !== 'function') {
-    throw new SeccompError(`apply: the ${what} (${relative}) has no ${member}() export`);
-  }
-  return mod as T;
-}
-
 /** Resolves a target to a compiled filter or program (and a source label), loading and compiling profiles. */
-async function resolveTarget(
+function resolveTarget(
   target: ApplyTarget,
   options: ApplyOptions,
-): Promise<{ filter: CompiledFilter | BpfProgram; source?: string } | 'unconfined'> {
+): { filter: CompiledFilter | BpfProgram; source?: string } | 'unconfined' {
   let profile: Profile;
   if (typeof target === 'string') {
-    const loader = await importModule<ProfileModule>('./profile/index.js', 'profile loader', 'loadProfile');
-    const loaded = await loader.loadProfile(target);
+    const loaded = loadProfile(target);
     if (loaded === 'unconfined') return 'unconfined';
     profile = loaded;
   } else if (isProfile(target)) {
@@ -199,8 +176,7 @@ async function resolveTarget(
   } else {
     return { filter: target };
   }
-  const compiler = await importModule<CompilerModule>('./compiler/index.js', 'compiler', 'compile');
-  return { filter: compiler.compile(profile, options.compile ?? {}), source: profile.source };
+  return { filter: compile(profile, options.compile ?? {}), source: profile.source };
 }
 
 // --- the installer ---------------------------------------------------------------------------
@@ -219,15 +195,13 @@ function validateOptions(options: ApplyOptions): void {
 }
 
 /**
- * Install a compiled filter or a raw BPF program on the current process, synchronously.
- * Profiles and references need loading and compiling: use {@link apply}.
+ * Install a compiled filter or a raw BPF program on the current process.
  * @throws SeccompError (wrong machine, an action the kernel lacks, noNewPrivs: false without
  *   CAP_SYS_ADMIN, bad options), NativeUnavailableError (not Linux / no add-on), SyscallError
  *   (the kernel refused: code, errno and syscall set; TSYNC failure names the thread). Nothing is
  *   installed when it throws.
  */
-export function applySync(target: CompiledFilter | BpfProgram, options: ApplyOptions = {}): ApplyResult {
-  validateOptions(options);
+function installFilter(target: CompiledFilter | BpfProgram, options: ApplyOptions): ApplyResult {
   const compiled = isCompiledFilter(target) ? target : undefined;
   const program: BpfProgram = compiled ? compiled.program : (target as BpfProgram);
   if (!Array.isArray(program)) {
@@ -301,11 +275,19 @@ export function applySync(target: CompiledFilter | BpfProgram, options: ApplyOpt
  * Confine the current process with `target`: a compiled filter, a raw BPF program, a loaded
  * profile (compiled with `options.compile`) or a profile reference (`runtime/default`,
  * `unconfined`, `localhost/<path>`, a path). `unconfined` installs nothing.
- * Defaults: every thread (TSYNC), no_new_privs set. See {@link applySync} for what it checks.
+ * Defaults: every thread (TSYNC), no_new_privs set.
+ *
+ * Before installing it checks the machine a compiled filter is for, that the kernel supports
+ * every action the program returns (an unknown action would act as KILL_PROCESS), and that
+ * `noNewPrivs: false` comes with CAP_SYS_ADMIN.
+ * @throws SeccompError (bad profile or options, wrong machine, missing action, no
+ *   CAP_SYS_ADMIN), NativeUnavailableError (not Linux / no add-on), SyscallError (the kernel
+ *   refused: `code`, `errno`, `syscall`; a TSYNC failure names the thread in `threadId`).
+ *   Nothing is installed when it throws.
  */
-export async function apply(target: ApplyTarget, options: ApplyOptions = {}): Promise<ApplyResult> {
+export function applySync(target: ApplyTarget, options: ApplyOptions = {}): ApplyResult {
   validateOptions(options);
-  const resolved = await resolveTarget(target, options);
+  const resolved = resolveTarget(target, options);
   if (resolved === 'unconfined') {
     let nnp = false;
     try {
@@ -325,6 +307,11 @@ export async function apply(target: ApplyTarget, options: ApplyOptions = {}): Pr
       warnings: [],
     };
   }
-  const result = applySync(resolved.filter, options);
+  const result = installFilter(resolved.filter, options);
   return resolved.source === undefined ? result : { ...result, source: resolved.source };
+}
+
+/** {@link applySync} returning a promise (the same checks; rejects instead of throwing). */
+export async function apply(target: ApplyTarget, options: ApplyOptions = {}): Promise<ApplyResult> {
+  return applySync(target, options);
 }

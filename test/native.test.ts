@@ -418,16 +418,37 @@ describe.runIf(onLinux && (x64 || arch() === 'arm64'))('native add-on on the rea
 
   it('apply() with unconfined installs nothing', async () => {
     const r = childJson(`
-      const res = await apply('unconfined').catch((e) => ({ error: e.message }));
+      const res = await apply('unconfined');
       out({ res, mode: status().mode });
     `);
-    // The profile loader belongs to another module; until it exists apply() says so in one line.
-    if ('error' in (r.res as object)) {
-      expect((r.res as { error: string }).error).toMatch(/^apply: cannot load the profile loader/);
-    } else {
-      expect(r.res).toMatchObject({ installed: false, source: 'unconfined', flags: 0 });
-    }
-    expect(r.mode).toBe(0);
+    expect(r).toEqual({
+      res: { installed: false, source: 'unconfined', flags: 0, flagNames: [], threads: 'all', noNewPrivs: false, instructions: 0, actions: [], warnings: [] },
+      mode: 0,
+    });
+  });
+
+  it("apply('runtime/default') confines the process; Node, workers and child processes keep working", () => {
+    const r = childJson(`
+      const { spawnSync } = await import('node:child_process');
+      const res = applySync('runtime/default', { compile: { deny: [{ name: 'fchmod', errno: 7 }] } });
+      const worker = new Worker("import { parentPort } from 'node:worker_threads'; parentPort.postMessage(6 * 7);", { eval: true });
+      const fromWorker = await new Promise((r, j) => { worker.once('message', r); worker.once('error', j); });
+      await worker.terminate();
+      const child = spawnSync('/bin/sh', ['-c', 'grep -E "^(Seccomp|Seccomp_filters|NoNewPrivs):" /proc/self/status'], { encoding: 'utf8' });
+      out({
+        source: res.source, installed: res.installed, flags: res.flagNames, st: status(),
+        fchmod: tryFchmod(), fromWorker, child: child.stdout.replace(/\\s+/g, ' ').trim(),
+      });
+    `);
+    expect(r).toMatchObject({
+      source: 'runtime/default',
+      installed: true,
+      st: { mode: 2, filters: 1, noNewPrivs: true },
+      fchmod: 'E2BIG',
+      fromWorker: 42,
+      child: 'NoNewPrivs: 1 Seccomp: 2 Seccomp_filters: 1',
+    });
+    expect(r.flags).toContain('TSYNC');
   });
 });
 
