@@ -7,6 +7,7 @@
 //                                                    # trixie-backports (whichever is newer)
 //   node scripts/gen-syscall-tables.mjs --offline    # no network: reuse the newest .debs already in the cache
 //   node scripts/gen-syscall-tables.mjs --version 7.3.4-1~bpo13+1   # pin a Debian version
+//   add --verbose to list every argument type met and the width it was given
 //
 // Everything downloaded or extracted lives under .cache/syscall-tables/ (git-ignored):
 //   apt/    a private apt state (own sources.list, lists, archives, empty dpkg status). The system's apt
@@ -55,16 +56,18 @@ const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 const argv = process.argv.slice(2);
 let offline = false;
+let verbose = false;
 let pinned;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--offline') offline = true;
+  else if (a === '--verbose') verbose = true;
   else if (a === '--version') pinned = argv[++i];
   else if (a.startsWith('--version=')) pinned = a.slice('--version='.length);
   else if (a === '--help' || a === '-h') {
     console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10).join('\n'));
     process.exit(0);
-  } else fail(`unknown argument ${JSON.stringify(a)} (use --offline, --version VER)`);
+  } else fail(`unknown argument ${JSON.stringify(a)} (use --offline, --verbose, --version VER)`);
 }
 
 function fail(msg) {
@@ -749,6 +752,11 @@ for (const [arch, t] of Object.entries(TABLES)) {
   if (writeIfChanged('argwidth.ts', lines.join('\n'))) log(`wrote src/arch/tables/argwidth.ts (${names.length} syscalls)`);
 }
 
+if (verbose) {
+  const used = new Map();
+  for (const ds of defs.values()) for (const d of ds) d.types.forEach((t, i) => used.set(t, d.widths[i]));
+  for (const [t, w] of [...used].sort((a, b) => (a[0] < b[0] ? -1 : 1))) log(`type ${w} ${t}`);
+}
 for (const n of widthNotes) log(`width note: ${n}`);
 log(`no argument widths (no SYSCALL_DEFINE behind the entry point) for ${noWidth.size} names: ` +
   [...noWidth].map(([n, why]) => `${n} (${why})`).sort().join(', '));
