@@ -57,6 +57,9 @@ describe('JSON syntax errors', () => {
     expect(errorOf('{"defaultErrnoRet": 1__0}')).toBe('p.json:1:21: invalid JSON: invalid number "1__0"');
     expect(errorOf('{"defaultErrnoRet": 0xg}')).toBe('p.json:1:21: invalid JSON: invalid number "0xg"');
   });
+  it('rejects absurd nesting with a message, not a stack overflow', () => {
+    expect(errorOf('['.repeat(300) + ']'.repeat(300))).toBe('p.json:1:257: invalid JSON: nesting deeper than 256 levels');
+  });
   it('rejects bad escapes and raw control characters', () => {
     expect(errorOf('{"defaultAction": "a\\qb"}')).toBe('p.json:1:21: invalid JSON: invalid escape "\\q" in string');
     expect(errorOf('{"defaultAction": "a\tb"}')).toBe(
@@ -219,6 +222,15 @@ describe('unknown keys', () => {
     const { profile, warnings } = parseProfileWithWarnings('{"defaultAction": "SCMP_ACT_LOG", "defaultAction": "SCMP_ACT_TRAP"}', 'd.json');
     expect(profile.defaultAction).toBe('SCMP_ACT_TRAP');
     expect(warnings).toEqual(['d.json:1:35: duplicate key "defaultAction", the last one is used']);
+  });
+  it('errnoRet with an action that ignores it gives a warning', () => {
+    const { profile, warnings } = parseProfileWithWarnings(
+      oneRule('{ "names": ["kill"], "action": "SCMP_ACT_ALLOW", "errnoRet": 5 }'),
+      'e.json',
+    );
+    expect(profile.syscalls[0]?.errnoRet).toBe(5);
+    expect(warnings).toEqual(['e.json:4:64: syscalls[0].errnoRet: has no effect with SCMP_ACT_ALLOW']);
+    expect(parseProfileWithWarnings('{"defaultAction": "SCMP_ACT_TRACE", "defaultErrnoRet": 7}', 't.json').warnings).toEqual([]);
   });
   it('non-canonical capability spelling is accepted with a warning', () => {
     const { profile, warnings } = parseProfileWithWarnings(

@@ -105,8 +105,12 @@ export function parseJson(text: string, source: string): JsonValue {
   return new Parser(text, source).parseDocument();
 }
 
+/** Deepest nesting of objects/arrays accepted (profiles need 4). */
+const MAX_DEPTH = 256;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   private line = 1;
   private lineStart = 0;
 
@@ -163,9 +167,20 @@ class Parser {
   private parseValue(): JsonValue {
     const start = this.here();
     const c = this.text[this.pos];
+    if ((c === '{' || c === '[') && this.depth >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
     switch (c) {
-      case '{': return this.parseObject(start);
-      case '[': return this.parseArray(start);
+      case '{': {
+        this.depth++;
+        const v = this.parseObject(start);
+        this.depth--;
+        return v;
+      }
+      case '[': {
+        this.depth++;
+        const v = this.parseArray(start);
+        this.depth--;
+        return v;
+      }
       case '"': return { kind: 'string', value: this.parseString(), ...start };
       case 't': this.expectWord('true'); return { kind: 'boolean', value: true, ...start };
       case 'f': this.expectWord('false'); return { kind: 'boolean', value: false, ...start };

@@ -17,6 +17,8 @@
  *    strings, otherwise unused: `errnoRet` is what runtimes use).
  *  - `errnoRet` / `defaultErrnoRet` must be integers 0..65535 (the kernel keeps 16 bits of
  *    return data; larger values would be silently truncated). Absent stays `undefined`.
+ *    With an action other than ERRNO / TRACE it is kept but has no effect (runc ignores it):
+ *    a warning says so.
  *  - Argument `index`, `value` and `op` are required (runtime-spec schema); `valueTwo`
  *    defaults to 0. Values are uint64, kept as bigint; hex and `_` separators are accepted.
  *  - `includes.caps` / `excludes.caps` take any capability spelling; a non-canonical one
@@ -246,6 +248,11 @@ function readUint64(ctx: Ctx, v: JsonValue, path: string): bigint {
   return expectInteger(ctx, v, path, UINT64_MAX, `must be a uint64, 0..${UINT64_MAX}`);
 }
 
+/** Actions whose return data comes from `errnoRet` (runc: ERRNO's errno, TRACE's message). */
+function usesErrnoRet(action: ActionName): boolean {
+  return action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE';
+}
+
 function readAction(ctx: Ctx, v: JsonValue, path: string): ActionName {
   const s = expectString(ctx, v, path);
   if (!(ACTIONS as readonly string[]).includes(s)) ctx.fail(v, path, `unknown action ${JSON.stringify(s)}`);
@@ -288,6 +295,7 @@ function readProfile(ctx: Ctx, root: JsonValue): Profile {
 
   const der = f.get('defaultErrnoRet');
   const defaultErrnoRet = der ? readErrno(ctx, der.value, 'defaultErrnoRet') : undefined;
+  if (der && !usesErrnoRet(defaultAction)) ctx.warn(der.value, 'defaultErrnoRet', `has no effect with ${defaultAction}`);
 
   const dErrno = f.get('defaultErrno');
   if (dErrno) expectString(ctx, dErrno.value, 'defaultErrno');
@@ -385,6 +393,7 @@ function readRule(ctx: Ctx, v: JsonValue, index: number): SyscallRule {
 
   const er = f.get('errnoRet');
   const errnoRet = er ? readErrno(ctx, er.value, `${path}.errnoRet`) : undefined;
+  if (er && !usesErrnoRet(action)) ctx.warn(er.value, `${path}.errnoRet`, `has no effect with ${action}`);
   const errno = f.get('errno');
   if (errno) expectString(ctx, errno.value, `${path}.errno`);
 
