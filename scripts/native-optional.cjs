@@ -118,6 +118,6 @@ function main() {
   return 0;
 }
 
-module.exports = { localNodeDir, buildEnv };
+module.exports = { localNodeDir, buildEnv, main };
 
 if (require.main === module) process.exitCode = main();

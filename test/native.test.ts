@@ -7,8 +7,8 @@
  * what `npm install` / `npm ci` run) when no build is present.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { arch } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -449,6 +449,61 @@ describe.runIf(onLinux && (x64 || arch() === 'arm64'))('native add-on on the rea
       child: 'NoNewPrivs: 1 Seccomp: 2 Seccomp_filters: 1',
     });
     expect(r.flags).toContain('TSYNC');
+  });
+});
+
+describe('install hook (scripts/native-optional.cjs)', () => {
+  const hook = join(root, 'scripts', 'native-optional.cjs');
+  const runHook = (pre: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } => {
+    const r = spawnSync(process.execPath, ['-e', `${pre}; process.exitCode = require(${JSON.stringify(hook)}).main();`], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    return { status: r.status, stderr: r.stderr };
+  };
+
+  it('succeeds with one warning line on a non-Linux host', () => {
+    const r = runHook("Object.defineProperty(process, 'platform', { value: 'darwin' })");
+    expect(r).toEqual({
+      status: 0,
+      stderr: 'seccomp-exec: native add-on not built on darwin: applying filters needs Linux (the compiler and toolbox still work)\n',
+    });
+  });
+
+  it.runIf(onLinux)('succeeds with one warning line on Linux without a C++ compiler', () => {
+    const r = runHook('', { PATH: '/nonexistent', CXX: '', npm_config_build_from_source: 'true' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^seccomp-exec: no C\+\+ compiler .* native add-on not built: .*\n$/);
+  });
+
+  it.runIf(onLinux)('does nothing when a build already loads', () => {
+    expect(runHook('')).toEqual({ status: 0, stderr: '' });
+  });
+
+  it.runIf(onLinux)('a failing build on Linux fails, visibly', () => {
+    // In a scratch copy of the package, so the real build/ is never cleaned.
+    const scratch = mkdtempSync(join(tmpdir(), 'seccomp-exec-hook-'));
+    try {
+      mkdirSync(join(scratch, 'scripts'));
+      copyFileSync(hook, join(scratch, 'scripts', 'native-optional.cjs'));
+      copyFileSync(join(root, 'binding.gyp'), join(scratch, 'binding.gyp'));
+      cpSync(join(root, 'native'), join(scratch, 'native'), { recursive: true });
+      const copy = join(scratch, 'scripts', 'native-optional.cjs');
+      const r = spawnSync(process.execPath, [copy], {
+        encoding: 'utf8',
+        cwd: scratch,
+        env: {
+          ...process.env,
+          CXX: '/bin/false',
+          npm_config_build_from_source: 'true',
+          npm_config_node_gyp: join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+        },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/seccomp-exec: building the native add-on failed \(exit status 1\)/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
