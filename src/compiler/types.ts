@@ -11,6 +11,10 @@ export interface CompileOptions {
    * Docker-style `includes.caps` / `excludes.caps`. Default: the container default set.
    */
   readonly capabilities?: Iterable<string>;
+  /** Capabilities added to `capabilities` (or to the default set), Docker's `--cap-add`; `ALL` allowed. */
+  readonly capAdd?: Iterable<string>;
+  /** Capabilities removed, Docker's `--cap-drop`; `ALL` allowed. */
+  readonly capDrop?: Iterable<string>;
   /** Kernel version for `minKernel` conditions, `X.Y[.Z]`. Default: the running kernel's. */
   readonly kernel?: string;
   /**
@@ -58,4 +62,8 @@ export interface CompileStats {
   readonly cacheableAllowed: number;
   /** Syscalls the profile allows unconditionally (over all arches). */
   readonly unconditionallyAllowed: number;
+  /** Inputs (arch, nr, args) the emulator checked against the profile. */
+  readonly verifiedInputs: number;
+  /** Wall time of compile + verify, milliseconds. */
+  readonly compileMs: number;
 }
