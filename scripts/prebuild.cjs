@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run prebuildify`: builds the N-API add-on once into prebuilds/<platform>-<arch>/ with
-// `prebuildify --napi --strip` (extra arguments are passed through, e.g. `--arch arm64`).
+// `prebuildify --napi --strip --tag-libc` (the libc tag keeps a glibc build away from musl
+// hosts, which then build from source). Extra arguments pass through, e.g. `--arch arm64`.
 // Uses the running Node's own headers when it ships them, so no header download is needed.
 'use strict';
 
@@ -16,7 +17,7 @@ if (process.platform !== 'linux') {
 }
 
 const bin = require.resolve('prebuildify/bin.js', { paths: [root] });
-const result = childProcess.spawnSync(process.execPath, [bin, '--napi', '--strip', ...process.argv.slice(2)], {
+const result = childProcess.spawnSync(process.execPath, [bin, '--napi', '--strip', '--tag-libc', ...process.argv.slice(2)], {
   cwd: root,
   env: buildEnv(),
   stdio: 'inherit',
