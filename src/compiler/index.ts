@@ -98,6 +98,7 @@ export function compile(profile: Profile, options: CompileOptions = {}): Compile
     stats: {
       instructions: program.length,
       cacheableAllowed: v.cacheableAllowed,
+      cacheCandidates: v.cacheCandidates,
       unconditionallyAllowed: v.unconditionallyAllowed,
       verifiedInputs: v.checked,
       compileMs,

@@ -58,8 +58,10 @@ export interface CompiledFilter {
 /** Numbers describing a compiled program. */
 export interface CompileStats {
   readonly instructions: number;
-  /** Syscall numbers (over all arches) the kernel's allow-cache can prove always allowed. */
+  /** Unconditionally allowed numbers the kernel's allow-cache can prove always allowed (native and compat ABIs). */
   readonly cacheableAllowed: number;
+  /** Unconditionally allowed numbers on ABIs the kernel's allow-cache covers (x32 is not covered). */
+  readonly cacheCandidates: number;
   /** Syscalls the profile allows unconditionally (over all arches). */
   readonly unconditionallyAllowed: number;
   /** Inputs (arch, nr, args) the emulator checked against the profile. */
