@@ -274,7 +274,10 @@ export function execConfined(
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new CommandError(`${cmd}: No such file or directory`, 127);
       throw new CommandError(`${cmd}: cannot execute: ${describeErrno(e)}`, 126);
     }
-    throw new SeccompError(`cannot install the filter: ${messageOf(err)}`);
+    if (e.syscall === 'prctl' || e.syscall === 'seccomp') {
+      throw new SeccompError(`cannot install the filter: ${messageOf(err)}`);
+    }
+    throw err;
   }
 }
 
