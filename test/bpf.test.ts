@@ -580,7 +580,7 @@ describe('formats', () => {
     try {
       for (const [name, prog] of progs) {
         writeFileSync(join(dir, `${name}.c`), toC(prog, name));
-        execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-c', '-o', join(dir, `${name}.o`), join(dir, `${name}.c`)], { stdio: 'pipe' });
+        execFileSync('gcc', ['-std=c99', '-pedantic', '-Wall', '-Wextra', '-Werror', '-c', '-o', join(dir, `${name}.o`), join(dir, `${name}.c`)], { stdio: 'pipe' });
         writeFileSync(
           join(dir, `${name}_main.c`),
           [

@@ -251,8 +251,8 @@ export function toC(prog: BpfProgram, name = 'filter', opts?: ToCOptions): strin
   });
   out.push('};', '');
   out.push(`struct sock_fprog ${name}_prog = {`);
-  out.push(`\t.len = (unsigned short)(sizeof(${name}) / sizeof(${name}[0])),`);
-  out.push(`\t.filter = ${name},`);
+  out.push(`\t(unsigned short)(sizeof(${name}) / sizeof(${name}[0])), /* len */`);
+  out.push(`\t${name}, /* filter */`);
   out.push('};', '');
   return out.join('\n');
 }
