@@ -212,7 +212,7 @@ async function main(argv: readonly string[]): Promise<number> {
       action = async () => {
         const { status } = await import('../status.js');
         const s = status(flags.pid ?? 'self');
-        process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
         return 0;
       };
     });
