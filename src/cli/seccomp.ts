@@ -115,7 +115,7 @@ async function main(argv: readonly string[]): Promise<number> {
         case 'raw': out = toRaw(compiled.program); break;
         case 'json': out = toJson(compiled.program, { machine: compiled.machine, arches: compiled.arches, flags: compiled.flags, warnings: compiled.warnings }); break;
         case 'c': out = toC(compiled.program, 'seccomp_filter'); break;
-        default: out = disassemble(compiled.program, { syscallNames: (nr: number) => syscallName(compiled.machine, nr) });
+        default: out = disassemble(compiled.program, { syscallNames: (nr: number, arch?: number) => syscallName(archOfAudit(arch) ?? compiled.machine, nr) });
       }
       if (flags.output !== undefined) writeFileSync(flags.output, out);
       else process.stdout.write(out);
@@ -198,7 +198,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const text = buf.toString('utf8').trimStart();
         const prog = text.startsWith('{') ? fromJson(text, file) : fromRaw(buf, file);
         const { abi } = machineFor(flags.arch);
-        process.stdout.write(disassemble(prog, { syscallNames: (nr: number) => syscallName(abi, nr) }));
+        process.stdout.write(disassemble(prog, { syscallNames: (nr: number, arch?: number) => syscallName(archOfAudit(arch) ?? abi, nr) }));
         return 0;
       };
     });
@@ -250,3 +250,14 @@ async function main(argv: readonly string[]): Promise<number> {
 
 void collect;
 process.exitCode = await main(process.argv.slice(2));
+
+/** The ABI an AUDIT_ARCH value names (x86_64 for AUDIT_ARCH_X86_64; x32 numbers carry their own bit). */
+function archOfAudit(audit: number | undefined): ArchName | undefined {
+  switch (audit) {
+    case 0xc000003e: return 'x86_64';
+    case 0x40000003: return 'x86';
+    case 0xc00000b7: return 'aarch64';
+    case 0x40000028: return 'arm';
+    default: return undefined;
+  }
+}
