@@ -20,6 +20,21 @@
           "type": "none"
         }]
       ]
+    },
+    {
+      # The launcher of spawn(): reads a raw filter from an inherited fd, installs it, execvp's
+      # the command (native/launcher.c). Plain C, no Node headers; linked statically when possible.
+      "target_name": "seccomp-launcher",
+      "conditions": [
+        ["OS=='linux'", {
+          "type": "executable",
+          "sources": ["native/launcher.c"],
+          "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"],
+          "ldflags": ["<!@(node scripts/launcher-ldflags.cjs)"]
+        }, {
+          "type": "none"
+        }]
+      ]
     }
   ]
 }
