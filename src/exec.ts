@@ -16,6 +16,7 @@ import {
   SECCOMP_FILTER_FLAG_TSYNC,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
   SECCOMP_RET_ACTION_FULL,
+  SECCOMP_RET_USER_NOTIF,
 } from './bpf/seccomp.js';
 import { capabilityNumber } from './capabilities.js';
 import { compile } from './compiler/index.js';
@@ -252,6 +253,11 @@ export function execConfined(
   let program: Uint8Array | null = null;
   if (confinement.filter) {
     for (const action of programActions(confinement.filter.program)) {
+      if (action === SECCOMP_RET_USER_NOTIF) {
+        // The listener fd would have to be handed to a supervisor before the exec; without one
+        // the kernel answers ENOSYS, which is not what the profile means.
+        throw new SeccompError('the profile uses SCMP_ACT_NOTIFY, which needs a seccomp agent; seccomp-exec cannot install it');
+      }
       let available: boolean;
       try {
         available = native.getActionAvail(action);

@@ -156,6 +156,15 @@ describe('execConfined with a fake backend', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('fails closed on SCMP_ACT_NOTIFY (no agent to receive the listener)', async () => {
+    const notify = await prepareConfinement({
+      compile: { machine: 'x86_64', kernel: '6.18', defaultAction: 'SCMP_ACT_NOTIFY' },
+    });
+    const { b, calls } = backend();
+    expect(() => execConfined(notify, '/bin/true', ['true'], [], { backend: b })).toThrow(/SCMP_ACT_NOTIFY/);
+    expect(calls).toHaveLength(0);
+  });
+
   it('unconfined: no program, no flags, no no_new_privs', async () => {
     const u = await prepareConfinement({ profile: 'unconfined' });
     expect(u).toEqual({ source: 'unconfined', filter: null, flags: 0, noNewPrivs: false });

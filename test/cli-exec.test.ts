@@ -105,7 +105,7 @@ describe.skipIf(skip !== undefined)(`seccomp-exec CLI${skip ? ` (skipped: ${skip
         '-c',
         `"$0" "$1" -- sh -c 'kill -TERM $$'; echo "status=$?"`,
         process.execPath,
-        join(ROOT, 'dist', 'cli', 'seccomp-exec.js'),
+        CLI,
       ]);
       expect(viaShell.stdout).toBe('status=143\n');
     });
@@ -122,6 +122,13 @@ describe.skipIf(skip !== undefined)(`seccomp-exec CLI${skip ? ` (skipped: ${skip
         input: 'from stdin',
       });
       expect(r.stdout).toBe('zero|one two|v a l|from stdin');
+    });
+
+    it('SIGPIPE is back to its default: `yes | head -1` ends quietly', () => {
+      const r = runPlain('sh', ['-c', `"$0" "$1" -- yes | head -1`, process.execPath, CLI]);
+      expect(r.stdout).toBe('y\n');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
     });
 
     it('options after CMD belong to CMD', () => {
@@ -207,6 +214,7 @@ describe.skipIf(skip !== undefined)(`seccomp-exec CLI${skip ? ` (skipped: ${skip
         ['--deny', 'mount:EFOO', '--', 'true'],
         ['--cap-add', 'CAP_NOPE', '--', 'true'],
         ['--arg-width', '48', '--', 'true'],
+        ['--default-action', 'explode', '--', 'true'],
       ]) {
         expect(runExec(args).status).toBe(2);
       }

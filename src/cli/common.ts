@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { normalizeCapability } from '../capabilities.js';
+import { parseActionSpec } from '../compiler/actions.js';
 
 /** Exit status for command-line usage errors (unknown option, missing command, bad value). */
 export const EXIT_USAGE = 2;
@@ -161,6 +162,19 @@ export function parseDenySpec(spec: string): DenySpec {
 /** Commander collector for `--deny SYSCALL[:ERRNO]`. */
 export function collectDeny(value: string, previous: DenySpec[] | undefined): DenySpec[] {
   return [...(previous ?? []), parseDenySpec(value)];
+}
+
+/**
+ * Check an action given on the command line (`errno`, `ERRNO(13)`, `kill-process`,
+ * `SCMP_ACT_LOG` …) and return it unchanged for the compiler.
+ */
+export function parseDefaultAction(value: string): string {
+  try {
+    parseActionSpec(value, 'default action');
+  } catch (err) {
+    throw new InvalidArgumentError(oneLine(err).replace(/^default action: /, ''));
+  }
+  return value;
 }
 
 /** Parse `--kernel X.Y[.Z]`. */

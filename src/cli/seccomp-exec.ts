@@ -20,6 +20,7 @@ import {
   collectDeny,
   configureCommand,
   parseArgWidth,
+  parseDefaultAction,
   parseKernelVersion,
   printError,
   runCli,
@@ -78,7 +79,11 @@ function buildCommand(): Command {
     .option('--cap-drop <cap>', 'capability the workload lacks; repeatable', collectCapability)
     .option('--allow <syscall>', 'allow SYSCALL on top of the profile; repeatable', collectAllow)
     .option('--deny <syscall[:errno]>', 'fail SYSCALL with ERRNO (default EPERM); repeatable', collectDeny)
-    .option('--default-action <action>', "replace the profile's default action (e.g. errno, kill-process, log)")
+    .option(
+      '--default-action <action>',
+      "replace the profile's default action (e.g. errno, ERRNO(13), kill-process, log)",
+      parseDefaultAction,
+    )
     .option('--kernel <X.Y>', 'kernel version for minKernel conditions (default: the running kernel)', parseKernelVersion)
     .addOption(
       new Option('--arg-width <bits>', 'argument comparison width: 32 (kernel types) or 64 (as runc)')
