@@ -24,7 +24,7 @@ import { describeRet } from './compiler/actions.js';
 import type { CompileOptions, CompiledFilter } from './compiler/types.js';
 import { SeccompError } from './errors.js';
 import { encodeProgram, loadNative, type NativeBinding } from './native/index.js';
-import { loadProfile } from './profile/index.js';
+import { loadProfile } from './profile/reference.js';
 import type { Profile } from './profile/types.js';
 
 /** glibc's default search path when PATH is unset (`confstr(_CS_PATH)`). */
