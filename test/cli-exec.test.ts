@@ -183,6 +183,14 @@ describe.skipIf(skip !== undefined)(`seccomp-exec CLI${skip ? ` (skipped: ${skip
       expectOneLineError(lp, /broken\.json/);
     });
 
+    it('no usable native add-on: fails closed with one line, exit 125', () => {
+      const r = runExec(['--', 'sh', '-c', 'echo RAN'], {
+        env: { ...process.env, SECCOMP_EXEC_NATIVE_PATH: join(tmp, 'missing.node') },
+      });
+      expectOneLineError(r, /^seccomp-exec: native add-on unavailable/);
+      expect(r.status).toBe(125);
+    });
+
     it('unknown option → exit 2', () => {
       const r = runExec(['--no-such-option', 'true']);
       expectOneLineError(r, /unknown option '--no-such-option'/);

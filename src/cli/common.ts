@@ -53,9 +53,11 @@ export function oneLine(err: unknown): string {
   return parts.length > 0 ? parts.join(' ') : 'unknown error';
 }
 
-/** Write `PROG: MESSAGE` (one line) to stderr. */
+/** Write `PROG: MESSAGE` (one line) to stderr; a message already starting with `PROG: ` is not prefixed twice. */
 export function printError(prog: string, err: unknown): void {
-  process.stderr.write(`${prog}: ${oneLine(err)}\n`);
+  let text = oneLine(err);
+  while (text.startsWith(`${prog}: `)) text = text.slice(prog.length + 2);
+  process.stderr.write(`${prog}: ${text}\n`);
 }
 
 /** Commander collector for repeatable options: appends `value` to the list. */
