@@ -23,7 +23,7 @@ export const SUITE = process.env.SECCOMP_EXEC_ARM64_SUITE ?? 'bookworm';
 export const NODE_VERSION = process.env.SECCOMP_EXEC_ARM64_NODE ?? '20.20.2';
 
 /**
- * Host tools: command → Debian package providing it. `required` ones are needed for the
+ * Host tools: command (or absolute file path) → Debian package providing it. `required` ones are needed for the
  * VM test; `optional` ones only add the 32-bit arm compat check.
  */
 export const HOST_TOOLS = {
@@ -40,6 +40,7 @@ export const HOST_TOOLS = {
   },
   optional: {
     'arm-linux-gnueabihf-gcc': 'gcc-arm-linux-gnueabihf',
+    '/usr/arm-linux-gnueabihf/include/stdio.h': 'libc6-dev-armhf-cross',
   },
 };
 
@@ -48,8 +49,9 @@ export function log(msg) {
   process.stderr.write(`[arm64] ${msg}\n`);
 }
 
-/** Whether `cmd` is on PATH. */
+/** Whether `cmd` is on PATH (or, for an absolute path, exists). */
 export function have(cmd) {
+  if (cmd.startsWith('/')) return existsSync(cmd);
   return spawnSync('sh', ['-c', `command -v "$1" >/dev/null 2>&1`, 'sh', cmd]).status === 0;
 }
 

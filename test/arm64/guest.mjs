@@ -1,0 +1,139 @@
+// Guest-side scenario runner for the arm64 VM (runs as root under the arm64 node, started by
+// /init). For each scenario in /test/scenarios.json it runs one command, unconfined or under
+// the real `seccomp-exec` CLI, and prints one machine-readable line on the console:
+//
+//   @@RESULT {"name":…,"expected":…,"got":…,"ok":…,"ms":…,"detail":…}     (or "skip":"reason")
+//   @@DONE <number of results>
+//
+// The host (test/arm64.test.ts) re-checks every result against its own copy of the
+// scenarios; the "ok" printed here is informational only.
+//
+// Helper modes used by scenarios:
+//   node guest.mjs --load-addon DIR   load DIR's add-on through node-gyp-build, print
+//                                     "loaded:<prebuild dir name>"
+//   node guest.mjs --node-workload    fs + a worker thread; prints "node-ok"
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+const PKG = '/pkg';
+const CLI = join(PKG, 'dist', 'cli', 'seccomp-exec.js');
+const COMMANDS = { probe: '/test/probe', 'probe-arm': '/test/probe-arm', node: process.execPath };
+
+function loadAddon(dir) {
+  const require = createRequire(join(dir, 'package.json'));
+  const ngb = require('node-gyp-build');
+  const file = ngb.resolve(dir);
+  const binding = ngb(dir);
+  const names = Object.keys(binding);
+  if (names.length === 0) throw new Error(`${file} exports nothing`);
+  process.stderr.write(`addon ${file} exports ${names.join(',')}\n`);
+  process.stdout.write(`loaded:${basename(dirname(file))}\n`);
+}
+
+function nodeWorkload() {
+  const file = join('/tmp', `node-workload-${process.pid}.txt`);
+  writeFileSync(file, 'hello from arm64');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const fs = require('node:fs');
+    parentPort.postMessage(fs.readFileSync(workerData, 'utf8').toUpperCase());`;
+  const w = new Worker(code, { eval: true, workerData: file });
+  w.on('message', (m) => {
+    unlinkSync(file);
+    process.stdout.write(m === 'HELLO FROM ARM64' ? 'node-ok\n' : `unexpected worker reply: ${m}\n`);
+  });
+  w.on('error', (e) => process.stdout.write(`worker error: ${e.message}\n`));
+}
+
+/** "kernel": the call reached the kernel (OK or an errno the filter does not produce). */
+function matches(expected, got) {
+  if (expected === 'kernel') return /^(OK|E[A-Z0-9]+)$/.test(got) && got !== 'EPERM' && got !== 'ENOSYS';
+  return got === expected;
+}
+
+function emit(tag, obj) {
+  process.stdout.write(`${tag} ${JSON.stringify(obj)}\n`);
+}
+
+/** Run one scenario's command; resolves to { got, ms, detail }. */
+function runOne(sc) {
+  const [head, ...rest] = sc.cmd;
+  const exe = COMMANDS[head] ?? head;
+  const argv = sc.cli ? [process.execPath, CLI, ...sc.cli, '--', exe, ...rest] : [exe, ...rest];
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let spawnError = null;
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => (spawnError = err));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      const ms = Date.now() - t0;
+      const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      let got;
+      if (spawnError) got = `spawn-error:${spawnError.code ?? spawnError.message}`;
+      else if (signal) got = `signal:${signal}`;
+      else if (lines.length) got = lines[lines.length - 1];
+      else got = `exit:${status}`;
+      const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
+      resolve({ got, ms, detail: `status=${status} signal=${signal ?? ''} stderr=${tail}` });
+    });
+  });
+}
+
+let compat;
+/** Whether 32-bit arm binaries run here; undefined when they do, else the reason. */
+function compatSkip() {
+  if (compat !== undefined) return compat || undefined;
+  if (!existsSync(COMMANDS['probe-arm'])) {
+    compat = 'no armhf probe in the image (host lacks arm-linux-gnueabihf-gcc)';
+  } else {
+    const r = spawnSync(COMMANDS['probe-arm'], ['getpid'], { encoding: 'utf8', timeout: 30_000 });
+    if (r.error) compat = `kernel cannot run 32-bit arm binaries (${r.error.code ?? r.error.message}): no CONFIG_COMPAT or no AArch32 EL0 on this CPU`;
+    else if ((r.stdout ?? '').trim() !== 'OK') compat = `32-bit arm probe misbehaves unconfined: status=${r.status} signal=${r.signal} out=${(r.stdout ?? '').trim()}`;
+    else compat = '';
+  }
+  return compat || undefined;
+}
+
+async function main() {
+  const { scenarios } = JSON.parse(readFileSync('/test/scenarios.json', 'utf8'));
+  // Scenarios are independent processes: run as many at once as there are CPUs.
+  const parallel = Math.max(1, availableParallelism());
+  emit('@@INFO', { node: process.version, arch: process.arch, cli: existsSync(CLI), probe: existsSync(COMMANDS.probe), parallel });
+  let n = 0;
+  let next = 0;
+  async function worker() {
+    while (next < scenarios.length) {
+      const sc = scenarios[next++];
+      const skip = sc.requires === 'compat' ? compatSkip() : undefined;
+      n++;
+      if (skip) {
+        emit('@@RESULT', { name: sc.name, expected: sc.expect, skip });
+        continue;
+      }
+      let res;
+      try {
+        res = await runOne(sc);
+      } catch (err) {
+        res = { got: `runner-error:${err.message}`, ms: 0, detail: '' };
+      }
+      emit('@@RESULT', { name: sc.name, expected: sc.expect, got: res.got, ok: matches(sc.expect, res.got), ms: res.ms, detail: res.detail });
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker));
+  process.stdout.write(`@@DONE ${n}\n`);
+}
+
+const mode = process.argv[2];
+if (mode === '--load-addon') loadAddon(process.argv[3]);
+else if (mode === '--node-workload') nodeWorkload();
+else await main();
