@@ -238,6 +238,8 @@ export function environmentList(env: NodeJS.ProcessEnv = process.env): string[] 
  * Install `confinement` and exec `file` with `argv` (argv[0] included) and `envp`, in one native
  * call. Before that call, checks that the kernel supports every action the program returns
  * (an unknown action would silently act as KILL_PROCESS). Never returns.
+ * A file the kernel refuses with ENOEXEC (a script without `#!`) is then run by `/bin/sh`, as
+ * `execvp` does, under the filter already installed.
  * @throws SeccompError when the add-on is missing, an action is unavailable, or the native call
  *   fails (no_new_privs, seccomp(2) or execve; the command has not run). An execve failure is
  *   a {@link CommandError} (126/127).
@@ -275,6 +277,15 @@ export function execConfined(
     return native.execWithFilter(program, confinement.flags, confinement.noNewPrivs, file, [...argv], [...envp]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.syscall === 'execve' && e.code === 'ENOEXEC') {
+      // As execvp does: a file the kernel cannot execute (no #! line) is run by /bin/sh. The
+      // filter and no_new_privs are already in place on every thread, so nothing new is installed.
+      try {
+        return native.execWithFilter(null, 0, false, '/bin/sh', ['sh', file, ...argv.slice(1)], [...envp]);
+      } catch {
+        /* report the original ENOEXEC below */
+      }
+    }
     if (e.syscall === 'execve') {
       const cmd = argv[0] ?? file;
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new CommandError(`${cmd}: No such file or directory`, 127);

@@ -205,6 +205,26 @@ describe('execConfined with a fake backend', () => {
     expect(c.message).toMatch(/^cannot install the filter: seccomp\(SECCOMP_SET_MODE_FILTER\) failed: EINVAL/);
   });
 
+  it('ENOEXEC: retried through /bin/sh without installing a second filter', () => {
+    const calls: { program: Uint8Array | null; file: string; argv: readonly string[] }[] = [];
+    const b: ExecBackend = {
+      getActionAvail: () => true,
+      execWithFilter: (program, _flags, _nnp, file, argv): never => {
+        calls.push({ program, file, argv });
+        if (calls.length === 1) {
+          throw Object.assign(new Error('execve(/s) failed: ENOEXEC (Exec format error)'), {
+            code: 'ENOEXEC', errno: 8, syscall: 'execve',
+          });
+        }
+        throw new Exec();
+      },
+    };
+    expect(() => execConfined(confinement, '/tmp/s', ['s', 'a'], [], { backend: b })).toThrow(Exec);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.program).not.toBeNull();
+    expect(calls[1]).toEqual({ program: null, file: '/bin/sh', argv: ['sh', '/tmp/s', 'a'] });
+  });
+
   it('beforeExec runs after the checks and right before the native call', () => {
     const order: string[] = [];
     const b: ExecBackend = {

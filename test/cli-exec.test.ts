@@ -169,6 +169,18 @@ describe.skipIf(skip !== undefined)(`seccomp-exec CLI${skip ? ` (skipped: ${skip
       expect(r.status).toBe(0);
     });
 
+    it('an executable file without #! is run by /bin/sh (as execvp), under the filter', () => {
+      const file = join(tmp, 'no-shebang');
+      writeFileSync(file, 'echo "no shebang $1"; grep -E "^Seccomp_filters" /proc/self/status\n');
+      chmodSync(file, 0o755);
+      const base = Number(statusField(runPlain('cat', ['/proc/self/status']).stdout, 'Seccomp_filters') ?? '0');
+      const r = runExec(['--', file, 'arg']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^no shebang arg\nSeccomp_filters:\s+(\d+)\n$/);
+      expect(Number(/(\d+)\n$/.exec(r.stdout)![1])).toBe(base + 1);
+    });
+
     it('bad profile path', () => {
       const r = runExec(['--profile', join(tmp, 'nope.json'), '--', 'sh', '-c', 'echo RAN']);
       expectOneLineError(r, /nope\.json/);
