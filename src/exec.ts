@@ -282,8 +282,9 @@ export function execConfined(
       // filter and no_new_privs are already in place on every thread, so nothing new is installed.
       try {
         return native.execWithFilter(null, 0, false, '/bin/sh', ['sh', file, ...argv.slice(1)], [...envp]);
-      } catch {
-        /* report the original ENOEXEC below */
+      } catch (retryErr) {
+        // an execve failure of /bin/sh: report the original ENOEXEC below
+        if ((retryErr as NodeJS.ErrnoException).syscall !== 'execve') throw retryErr;
       }
     }
     if (e.syscall === 'execve') {
