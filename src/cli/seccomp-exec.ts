@@ -225,6 +225,12 @@ async function run(program: Command): Promise<number> {
   }
 }
 
+// Last line of defence: whatever escapes is still one line, never a stack trace.
+process.on('uncaughtException', (err) => {
+  printError(PROG, err);
+  process.exit(125);
+});
+
 const program = buildCommand();
 runCli(PROG, program, process.argv.slice(2), () => run(program)).then(
   (code) => {
