@@ -81,6 +81,12 @@ export function runPlain(file: string, args: readonly string[], opts: RunOptions
   );
 }
 
+/** Whether `file --version` runs (the command exists). */
+export function haveCommand(file: string): boolean {
+  const r = spawnSync(file, ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
 /** Effective capability mask of the test runner, from /proc/self/status. */
 export function effectiveCapabilities(): bigint {
   try {
