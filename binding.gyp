@@ -23,14 +23,17 @@
     },
     {
       # The launcher of spawn(): reads a raw filter from an inherited fd, installs it, execvp's
-      # the command (native/launcher.c). Plain C, no Node headers; linked statically when possible.
+      # the command (native/launcher.c). Freestanding C (no libc, no Node headers), static.
       "target_name": "seccomp-launcher",
       "conditions": [
         ["OS=='linux'", {
           "type": "executable",
           "sources": ["native/launcher.c"],
-          "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"],
-          "ldflags": ["<!@(node scripts/launcher-ldflags.cjs)"]
+          "cflags": [
+            "-Wall", "-Wextra", "-Werror", "-O2", "-ffreestanding", "-fno-builtin",
+            "-fno-stack-protector", "-fno-tree-loop-distribute-patterns"
+          ],
+          "ldflags": ["-nostdlib", "-static"]
         }, {
           "type": "none"
         }]
