@@ -146,36 +146,56 @@ export function launcherCandidates(root: string = packageRoot()): string[] {
   ];
 }
 
+/** Inputs of {@link locateLauncher} (defaults: this process and package). */
+export interface LauncherLookup {
+  /** `process.platform`. */
+  readonly platform?: string;
+  /** Package root holding build/ and prebuilds/. */
+  readonly root?: string;
+  /** `$SECCOMP_EXEC_LAUNCHER`: an explicit launcher path. */
+  readonly override?: string;
+}
+
 /**
- * Path of the `seccomp-launcher` executable: `$SECCOMP_EXEC_LAUNCHER` when set, else the first
- * executable of {@link launcherCandidates}. Cached after the first success.
- * @throws NativeUnavailableError when not on Linux or when no launcher is found.
+ * Find the launcher without caching: `override` when given (it must be executable), else the
+ * first executable of {@link launcherCandidates}.
+ * @throws NativeUnavailableError when `platform` is not Linux or no launcher is found.
  */
-export function findLauncher(): string {
-  if (launcherLocator) return launcherLocator();
-  if (launcherCache !== undefined) return launcherCache;
-  if (process.platform !== 'linux') {
+export function locateLauncher(lookup: LauncherLookup = {}): string {
+  const platform = lookup.platform ?? process.platform;
+  if (platform !== 'linux') {
     throw new NativeUnavailableError(
-      `seccomp-exec: confined spawn unavailable on ${process.platform}: seccomp filters need Linux (the compiler and toolbox still work)`,
+      `seccomp-exec: confined spawn unavailable on ${platform}: seccomp filters need Linux (the compiler and toolbox still work)`,
     );
   }
-  const override = process.env.SECCOMP_EXEC_LAUNCHER;
+  const override = lookup.override;
   if (override !== undefined && override !== '') {
     if (!executable(override)) {
       throw new NativeUnavailableError(`seccomp-exec: SECCOMP_EXEC_LAUNCHER=${override} is not an executable file`);
     }
-    launcherCache = override;
     return override;
   }
-  const candidates = launcherCandidates();
+  const candidates = launcherCandidates(lookup.root ?? packageRoot());
   const found = candidates.find(executable);
   if (found === undefined) {
     throw new NativeUnavailableError(
       `seccomp-exec: the ${LAUNCHER_NAME} executable is missing (looked in ${candidates.join(', ')}); build it with \`npm rebuild seccomp-exec\`, which needs a C compiler`,
     );
   }
-  launcherCache = found;
   return found;
+}
+
+/**
+ * Path of the `seccomp-launcher` executable, as {@link locateLauncher} finds it for this process
+ * (`$SECCOMP_EXEC_LAUNCHER` first); cached after the first success.
+ * @throws NativeUnavailableError when not on Linux or when no launcher is found.
+ */
+export function findLauncher(): string {
+  if (launcherLocator) return launcherLocator();
+  if (launcherCache !== undefined) return launcherCache;
+  const override = process.env.SECCOMP_EXEC_LAUNCHER;
+  launcherCache = locateLauncher(override !== undefined ? { override } : {});
+  return launcherCache;
 }
 
 /**
