@@ -53,7 +53,10 @@ describe.skipIf(skip !== undefined)(`seccomp-exec CLI${skip ? ` (skipped: ${skip
     });
 
     it('node with worker threads, fs, child_process and a loopback TCP server', () => {
-      const r = runExec(['--', process.execPath, join(ROOT, 'test', 'helpers', 'workload.mjs'), tmp]);
+      const source = readFileSync(join(ROOT, 'test', 'helpers', 'workload.mjs'), 'utf8');
+      const r = runExec(['--', process.execPath, '--input-type=module', '-e', source], {
+        env: { ...process.env, WORKLOAD_TMP: tmp },
+      });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({

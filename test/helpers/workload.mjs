@@ -1,17 +1,20 @@
 // A small real-world Node workload, run confined by the CLI tests: worker threads, fs,
 // child_process and a loopback TCP server. Prints one JSON object; any failure exits non-zero.
+// Run as a file or with `node --input-type=module -e "$(cat workload.mjs)"`; WORKLOAD_TMP names
+// the directory for the fs part.
 import { Worker } from 'node:worker_threads';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
-const base = process.argv[2] ?? '/tmp';
+const base = process.env.WORKLOAD_TMP ?? tmpdir();
 
 async function workerSum() {
   const w = new Worker(
     'const { parentPort } = require("node:worker_threads"); let s = 0; for (let i = 1; i <= 100; i++) s += i; parentPort.postMessage(s);',
-    { eval: true },
+    { eval: true, execArgv: [] },
   );
   return new Promise((resolve, reject) => {
     w.once('message', resolve);
