@@ -172,13 +172,13 @@ export async function prepareConfinement(options: ConfineOptions = {}): Promise<
   if (profile === 'unconfined') {
     return { source: 'unconfined', filter: null, flags: 0, noNewPrivs: false };
   }
-  const loaded = profile;
-  const filter = timed('compile', onPhase, () => compile(loaded, options.compile ?? {}));
   if (options.allowNewPrivs && !holdsCapability('CAP_SYS_ADMIN')) {
     throw new SeccompError(
       '--allow-new-privs needs CAP_SYS_ADMIN in the effective capability set (the kernel refuses a filter without no_new_privs otherwise)',
     );
   }
+  const loaded = profile;
+  const filter = timed('compile', onPhase, () => compile(loaded, options.compile ?? {}));
   return {
     source: loaded.source,
     filter,
