@@ -51,6 +51,8 @@ export interface PlainRule {
 export interface PlainProfile {
   readonly machine: Machine;
   readonly defaultAction: number;
+  /** The profile's `defaultErrnoRet` as given (runc adds no ENOSYS stub when it is ENOSYS). */
+  readonly defaultErrnoRet?: number;
   /** config.Architectures as libseccomp names (the native one may be absent: runc adds it). */
   readonly arches: readonly LsArch[];
   readonly rules: readonly PlainRule[];

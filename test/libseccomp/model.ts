@@ -111,7 +111,7 @@ export function effectiveRules(p: PlainProfile, tables: Tables, abi: LsArch): Ma
  * predicts libseccomp's program (checked by the tests); with none, it is the plain meaning.
  */
 export interface Quirks {
-  /** 32-bit ABIs (x86, arm, and x32!) compare low halves only: the argument's and the value's. */
+  /** 32-bit ABIs (x86, arm, and x32!) compare low halves only: the argument's and the value's (truncated). */
   readonly trunc32?: boolean;
   /**
    * MASKED_EQ compares `(arg & mask) == (value & mask)`: bits of the value outside the mask are
@@ -146,7 +146,13 @@ export function condHolds(c: PlainArg, arg: bigint, q: Quirks = PLAIN, bits64 = 
 export function decide(rules: readonly EffectiveRule[] | undefined, def: number, args: readonly bigint[], q: Quirks = PLAIN, bits64 = true): number | undefined {
   if (!rules || rules.length === 0) return def;
   const w = !bits64 && q.trunc32 ? 32 : 64;
-  const dropped = (c: PlainArg): boolean => q.maskDatum === true && c.op === 'SCMP_CMP_MASKED_EQ' && BigInt.asUintN(w, c.value) === 0n;
+  const argMask = bits64 ? (1n << 64n) - 1n : 0xffffffffn;
+  // A MASKED_EQ that tests no bit the argument can have is no condition at all: with datum 0 it
+  // always holds (plain meaning), and libseccomp (maskDatum) drops it whatever the datum.
+  const dropped = (c: PlainArg): boolean =>
+    c.op === 'SCMP_CMP_MASKED_EQ' &&
+    ((q.maskDatum === true && BigInt.asUintN(w, c.value) === 0n) ||
+      ((BigInt.asUintN(64, c.value) & argMask) === 0n && BigInt.asUintN(64, c.valueTwo) === 0n));
   const uncond = rules.find((r) => r.args.every(dropped));
   if (uncond) return uncond.action;
   const hits = new Set<number>();
@@ -184,7 +190,7 @@ export class Model {
     if (abi === 'badarch') return 0;
     if (abi === 'nr-1') return this.profile.defaultAction;
     const args = (d.args ?? []).map((a) => (BITS64[abi] ? a : a & 0xffffffffn));
-    return decide(this.rules.get(abi)!.get(d.nr >>> 0), this.profile.defaultAction, args, q, LS_BITS64[abi]);
+    return decide(this.rules.get(abi)!.get(d.nr >>> 0), this.profile.defaultAction, args, q, q.trunc32 ? LS_BITS64[abi] : BITS64[abi]);
   }
 }
 

@@ -112,6 +112,7 @@ export function resolveDockerProfile(p: ProfileJson, o: ResolveOptions): PlainPr
   return {
     machine: o.machine,
     defaultAction: runcAction(p.defaultAction, p.defaultErrnoRet),
+    ...(p.defaultErrnoRet !== undefined ? { defaultErrnoRet: p.defaultErrnoRet } : {}),
     arches: lsArches,
     rules,
   };
@@ -186,4 +187,9 @@ export function randomProfiles(seed: number, count: number, machine: Machine, na
     });
   }
   return out;
+}
+
+/** JSON text of a profile, with 64-bit argument values written as plain JSON numbers. */
+export function profileText(p: ProfileJson): string {
+  return JSON.stringify(p, null, 1).replace(/"(value|valueTwo)": "(\d+)"/g, '"$1": $2');
 }
