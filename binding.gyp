@@ -31,7 +31,7 @@
           "sources": ["native/launcher.c"],
           "cflags": [
             "-Wall", "-Wextra", "-Werror", "-O2", "-ffreestanding", "-fno-builtin",
-            "-fno-stack-protector", "-fno-tree-loop-distribute-patterns"
+            "-fno-stack-protector"
           ],
           "ldflags": ["-nostdlib", "-static"]
         }, {

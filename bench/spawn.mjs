@@ -25,12 +25,13 @@ function median(values) {
 }
 
 /**
- * Measure plain vs confined (runtime/default) spawns of `file`.
- * @param {{ runs?: number, warmup?: number, file?: string, seccomp?: object }} [opts]
+ * Measure plain vs confined (runtime/default) spawns of `file`, print the medians and the
+ * ratio (unless `quiet`), and return them.
+ * @param {{ runs?: number, warmup?: number, file?: string, seccomp?: object, quiet?: boolean }} [opts]
  * @returns {Promise<{ runs: number, plainMs: number, confinedMs: number, ratio: number, instructions: number }>}
  */
 export async function benchSpawn(opts = {}) {
-  const { runs = 300, warmup = 20, file = '/bin/true', seccomp = { profile: 'runtime/default' } } = opts;
+  const { runs = 300, warmup = 20, file = '/bin/true', seccomp = { profile: 'runtime/default' }, quiet = false } = opts;
   const { spawn, prepareSpawnFilter } = await import(new URL('../dist/spawn.js', import.meta.url).href);
   const prepared = prepareSpawnFilter(seccomp); // compile once, outside the timed loop
   const options = { stdio: 'ignore', seccomp };
@@ -52,14 +53,19 @@ export async function benchSpawn(opts = {}) {
   }
   const plainMs = median(plain);
   const confinedMs = median(confined);
-  return { runs, plainMs, confinedMs, ratio: confinedMs / plainMs, instructions: prepared === 'unconfined' ? 0 : prepared.filter.program.length };
+  const result = {
+    runs, plainMs, confinedMs, ratio: confinedMs / plainMs,
+    instructions: prepared === 'unconfined' ? 0 : prepared.filter.program.length,
+  };
+  if (!quiet) {
+    console.log(`spawn ${file}, ${runs} runs each (alternating), median from spawn() to 'close':`);
+    console.log(`  plain child_process.spawn                 ${plainMs.toFixed(3)} ms`);
+    console.log(`  confined spawn (${prepared === 'unconfined' ? 'unconfined' : `${prepared.source}, ${result.instructions} insns`})  ${confinedMs.toFixed(3)} ms`);
+    console.log(`  ratio confined / plain                    ${result.ratio.toFixed(2)}x (target <= 1.5x)`);
+  }
+  return result;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const runs = Number(process.argv[2] ?? 300);
-  const r = await benchSpawn({ runs });
-  console.log(`spawn /bin/true, ${r.runs} runs each, median until 'close':`);
-  console.log(`  plain child_process.spawn      ${r.plainMs.toFixed(3)} ms`);
-  console.log(`  confined spawn (runtime/default, ${r.instructions} insns) ${r.confinedMs.toFixed(3)} ms`);
-  console.log(`  ratio confined / plain          ${r.ratio.toFixed(2)}x (target <= 1.5x)`);
+  await benchSpawn({ runs: Number(process.argv[2] ?? 300) });
 }

@@ -3,11 +3,12 @@
  * child installs a seccomp filter before the command's first instruction.
  *
  * How: `child_process.spawn` starts the small `seccomp-launcher` executable (native/launcher.c)
- * with one extra stdio pipe. The parent writes the raw BPF program into that pipe; the launcher
- * reads it, sets no_new_privs, calls seccomp(2) and `execvp`s the command. The pipe is
+ * with the raw BPF program (hex) in its arguments and one extra stdio pipe for its status. The
+ * launcher sets no_new_privs, calls seccomp(2) and `execvp`s the command. The status pipe is
  * close-on-exec in the launcher, so it closes without data when the command starts; on failure
  * the launcher writes one status line first (`STAGE ERRNO`). A successful exec therefore shows
- * as end-of-file, a failure as a line: no guessing from exit codes.
+ * as end-of-file, a failure as a line: no guessing from exit codes. The program travels in
+ * argv, not through the pipe, so the launcher never waits for this process to write.
  *
  * Why a launcher rather than a second Node process per child: starting Node costs tens of
  * milliseconds, the launcher (statically linked, a few system calls) about as much as one more
@@ -26,7 +27,7 @@ import {
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
-import type { Readable, Duplex } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { hostMachine } from './arch/index.js';
 import { SECCOMP_RET_ACTION_FULL } from './bpf/seccomp.js';
 import { BPF_K, BPF_RET } from './bpf/types.js';
@@ -88,6 +89,8 @@ export interface PreparedSpawnFilter {
   readonly filter: CompiledFilter;
   /** The program as raw `struct sock_filter` bytes, host byte order. */
   readonly raw: Buffer;
+  /** `raw` in hexadecimal, as the launcher takes it. */
+  readonly hex: string;
   /** SECCOMP_FILTER_FLAG_* bits passed to seccomp(2) (never TSYNC: the launcher is single-threaded). */
   readonly flags: number;
   /** Whether no_new_privs is set in the child before installing. */
@@ -95,7 +98,7 @@ export interface PreparedSpawnFilter {
 }
 
 /** Stage of the launcher that failed. */
-export type LaunchStage = 'usage' | 'read' | 'nnp' | 'seccomp';
+export type LaunchStage = 'usage' | 'nnp' | 'seccomp';
 
 /**
  * The child could not be confined: the command did not run. Emitted as `'error'` by
@@ -335,10 +338,12 @@ function prepareCompiled(filter: CompiledFilter, source: string, noNewPrivs: boo
     throw new SeccompError(`spawn: the filter has ${filter.program.length} instructions (the kernel takes 1 to 4096); nothing spawned`);
   }
   checkActions(filter);
+  const raw = encodeProgram(filter.program);
   return {
     source,
     filter,
-    raw: encodeProgram(filter.program),
+    raw,
+    hex: raw.toString('hex'),
     flags: filter.flags >>> 0,
     noNewPrivs,
   };
@@ -423,14 +428,13 @@ function errnoName(errno: number): string {
 
 const STAGE_TEXT: Readonly<Record<LaunchStage, string>> = {
   usage: 'the launcher was called wrongly',
-  read: 'reading the filter failed',
   nnp: 'prctl(PR_SET_NO_NEW_PRIVS) failed',
   seccomp: 'seccomp(SECCOMP_SET_MODE_FILTER) failed',
 };
 
 /** Turns the launcher's status line into the error the child emits, or undefined when garbled. */
 function statusError(line: string, file: string, args: readonly string[]): Error {
-  const m = /^(usage|read|nnp|seccomp|exec) (\d+)\n?$/.exec(line);
+  const m = /^(usage|nnp|seccomp|exec) (\d+)\n?$/.exec(line);
   if (!m) {
     return new ConfinementError(`spawn ${file}: the launcher reported ${JSON.stringify(line.slice(0, 80))}; the command did not run`, {
       code: 'EPROTO', errno: osConstants.errno.EPROTO, stage: 'usage', path: file,
@@ -512,14 +516,14 @@ export function spawn(command: string, a?: readonly string[] | ConfinedSpawnOpti
   const fds = normalizeStdio(stdio);
   const statusFd = fds.length;
   const launcherArgs = [
-    String(statusFd), String(prepared.raw.length), String(prepared.flags), prepared.noNewPrivs ? '1' : '0', file, arg0, ...argv,
+    String(statusFd), prepared.hex, String(prepared.flags), prepared.noNewPrivs ? '1' : '0', file, arg0, ...argv,
   ];
   const child = cpSpawn(launcher, launcherArgs, { ...rest, stdio: [...fds, 'pipe'] });
   if (child.pid === undefined) {
     // The launcher itself did not start: child_process reports it with its own 'error' event.
     return child;
   }
-  const status = child.stdio[statusFd] as (Readable & Duplex) | null | undefined;
+  const status = child.stdio[statusFd] as Readable | null | undefined;
   if (!status) return child;
 
   // Hold 'spawn' and 'exit' until the status pipe says whether the command runs.
@@ -557,10 +561,9 @@ export function spawn(command: string, a?: readonly string[] | ConfinedSpawnOpti
   status.on('end', settle);
   status.on('close', settle);
   status.on('error', () => {
-    // A broken status pipe (the launcher died): whatever was read decides.
+    // A broken status pipe: whatever was read decides.
     settle();
   });
-  status.write(prepared.raw);
   return child;
 }
 

@@ -3,7 +3,7 @@
  * each spawned child, never in this test process (checked at the end).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -252,6 +252,54 @@ describe.skipIf(skip !== undefined)(`confined spawn on the real kernel${skip ? `
     expect(second).not.toBe(first);
     expect(first !== 'unconfined' && second !== 'unconfined' && second.raw.equals(first.raw)).toBe(false);
     expect(prepareSpawnFilter({ profile: 'unconfined' })).toBe('unconfined');
+  });
+
+  it('noNewPrivs: false leaves no_new_privs unset (root holds CAP_SYS_ADMIN here)', async () => {
+    if (process.getuid?.() !== 0) return;
+    const r = await execFile('grep', ['-E', '^(Seccomp|NoNewPrivs):', '/proc/self/status'], { seccomp: { noNewPrivs: false } });
+    expect(r.stdout).toMatch(/^Seccomp:\s*2$/m);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s*0$/m);
+  });
+
+  describe('the launcher itself', () => {
+    /** ALLOW everything: RET K=SECCOMP_RET_ALLOW, little-endian struct sock_filter. */
+    const ALLOW = '060000000000ff7f';
+    const run = (args: string[]) => {
+      const r = spawnSync(findLauncher(), args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, report: String(r.output[3] ?? '') };
+    };
+
+    it('installs the program and execs: the status pipe closes without data', () => {
+      const r = run(['3', ALLOW, '0', '1', 'sh', 'sh', '-c', 'grep ^Seccomp: /proc/self/status; if test -e /proc/self/fd/3; then echo fd3 open; else echo fd3 closed; fi']);
+      expect(r).toMatchObject({ status: 0, report: '', stderr: '' });
+      expect(r.stdout).toMatch(/^Seccomp:\s*2\nfd3 closed\n$/); // close-on-exec
+    });
+
+    it.each([
+      ['bad hex digit', ['3', `${ALLOW.slice(0, 15)}g`, '0', '1', 'true', 'true']],
+      ['odd number of digits', ['3', `${ALLOW}0`, '0', '1', 'true', 'true']],
+      ['partial instruction', ['3', ALLOW.slice(0, 8), '0', '1', 'true', 'true']],
+      ['more than 4096 instructions', ['3', ALLOW.repeat(4097), '0', '1', 'true', 'true']],
+      ['flags not a number', ['3', ALLOW, '0x4', '1', 'true', 'true']],
+      ['nnp not 0 or 1', ['3', ALLOW, '0', '2', 'true', 'true']],
+    ])('refuses %s: status 125, report "usage 22", nothing run', (_name, args) => {
+      const r = run(args);
+      expect(r.status).toBe(125);
+      expect(r.report).toBe('usage 22\n');
+      expect(r.stderr).toMatch(/^seccomp-launcher: parsing the (arguments|program) failed: EINVAL; command not run\n$/);
+    });
+
+    it('accepts 4096 instructions and reports an exec failure with 127 / 126', () => {
+      expect(run(['3', ALLOW.repeat(4096), '0', '1', 'true', 'true'])).toMatchObject({ status: 0, report: '' });
+      expect(run(['3', ALLOW, '0', '1', 'no-such-command-x', 'x'])).toMatchObject({ status: 127, report: 'exec 2\n', stderr: '' });
+      expect(run(['3', ALLOW, '0', '1', '/etc/passwd', 'x'])).toMatchObject({ status: 126, report: 'exec 13\n' });
+    });
+
+    it('prints its usage when called without arguments', () => {
+      const r = spawnSync(findLauncher(), [], { encoding: 'utf8' });
+      expect(r.status).toBe(125);
+      expect(r.stderr).toBe('usage: seccomp-launcher FD PROGRAM FLAGS NNP FILE ARGV0 [ARG...]\n');
+    });
   });
 
   it('never confines this process', () => {
