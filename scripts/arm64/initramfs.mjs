@@ -6,7 +6,7 @@
 //                   package (package.json, dist/, runtime node_modules, prebuilds/linux-arm64/)
 //                   and the cross-compiled probes.
 // The kernel unpacks both in order into its rootfs.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { CpioWriter } from './cpio.mjs';
 import { CACHE, ROOT, log, mkdirp, mtime, run } from './common.mjs';
@@ -51,7 +51,8 @@ export async function buildBase({ busybox, node, extraElf = [] }) {
   const stamp = join(dir, 'base.key');
   if (existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return out;
   log(`building base initramfs (node, busybox, ${libs.length} libraries)`);
-  const w = new CpioWriter(out, { level: 1, firstInode: 1 });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const w = new CpioWriter(tmp, { level: 1, firstInode: 1 });
   for (const d of DIRS) await w.dir(d, d === 'tmp' ? 0o1777 : 0o755);
   await w.chardev('dev/console', 5, 1, 0o600);
   await w.chardev('dev/null', 1, 3, 0o666);
@@ -66,6 +67,7 @@ export async function buildBase({ busybox, node, extraElf = [] }) {
   await w.file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   await w.file('etc/group', 'root:x:0:\n');
   await w.close();
+  renameSync(tmp, out);
   writeFileSync(stamp, key);
   return out;
 }
@@ -100,13 +102,12 @@ async function addTree(w, src, dest, skip = () => false) {
 }
 
 /**
- * The per-run payload archive. Returns its path.
- * @param {{ probe?: string|null, probeArm?: string|null, addonDir?: string|null, files?: Record<string,string> }} inputs
+ * The per-run payload archive, written to `out`. Returns `out`.
+ * @param {{ out: string, probe?: string|null, probeArm?: string|null, addonDir?: string|null, files?: Record<string,string> }} inputs
  *   probe/probeArm: cross-built probe binaries; addonDir: prebuilds/linux-arm64; files:
  *   extra archive path → host file.
  */
-export async function buildPayload({ probe = null, probeArm = null, addonDir = null, files = {} }) {
-  const out = join(mkdirp(join(CACHE, 'initramfs')), 'payload.cpio.gz');
+export async function buildPayload({ out, probe = null, probeArm = null, addonDir = null, files = {} }) {
   const w = new CpioWriter(out, { level: 6, firstInode: 1_000_000 });
   const guest = join(ROOT, 'test', 'arm64');
   await w.file('init', readFileSync(join(guest, 'init.sh')), 0o755);

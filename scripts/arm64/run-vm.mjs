@@ -16,11 +16,11 @@
 //      node scripts/arm64/run-vm.mjs --setup   install missing host tools, download, build; no boot
 //      node scripts/arm64/run-vm.mjs --check   print {"missing":[…],"optionalMissing":[…]} as JSON
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CACHE, ROOT, ensureHostTools, have, log, missingTools, mkdirp, mtime, run } from './common.mjs';
+import { CACHE, ROOT, ensureHostTools, log, missingTools, mkdirp, mtime, run } from './common.mjs';
 import { fetchDebs, fetchNode } from './fetch.mjs';
 import { buildBase, buildPayload } from './initramfs.mjs';
 import { PREBUILD_DIR, prebuildArm64 } from './prebuild-arm64.mjs';
@@ -38,39 +38,79 @@ function buildProbe(cc, out) {
   if (!existsSync(src)) throw new Error(`probe source not found: ${src}`);
   if (mtime(out) > mtime(src)) return out;
   log(`compiling ${src} with ${cc} -static`);
-  run(cc, ['-O2', '-static', '-Wall', '-o', out, src]);
+  run(cc, ['-O2', '-static', '-Wall', '-o', `${out}.tmp`, src]);
+  renameSync(`${out}.tmp`, out);
   return out;
 }
 
+/** Serialise the cache-mutating steps between concurrent runs (e.g. two `npm test`s). */
+async function withCacheLock(fn) {
+  const lock = join(mkdirp(CACHE), 'prepare.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // being created right now
+      }
+      let alive = true;
+      if (owner) {
+        try {
+          process.kill(owner, 0);
+        } catch (e) {
+          alive = e.code === 'EPERM';
+        }
+      }
+      if (!alive || Date.now() - mtime(lock) > 15 * 60 * 1000) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /**
- * Everything the VM needs, built or taken from the cache.
+ * Everything the VM needs, built or taken from the cache. The per-run files (payload,
+ * initrd) go to `runDir`, so concurrent runs do not share them.
  * @returns {Promise<{ kernel: string, initrd: string, kernelVersion: string, probeArm: string|null, addon: string }>}
  */
-export async function prepare({ install = false } = {}) {
+export async function prepare({ install = false, runDir = mkdtempSync(join(mkdirp(join(CACHE, 'runs')), 'run-')) } = {}) {
   if (install) ensureHostTools();
   const missing = missingTools();
   if (missing.length) throw new Error(`missing host tools: ${missing.join(', ')}`);
-  const debs = fetchDebs();
-  const node = fetchNode();
-  const addon = prebuildArm64();
-  const build = mkdirp(join(CACHE, 'build'));
-  const probe = buildProbe('aarch64-linux-gnu-gcc', join(build, 'probe-aarch64'));
-  // The 32-bit arm probe is optional: without it the compat scenarios are skipped.
-  let probeArm = null;
-  const armMissing = missingTools('optional');
-  if (armMissing.length) log(`no armhf probe, compat scenarios will be skipped: missing ${armMissing.join(', ')}`);
-  else {
-    try {
-      probeArm = buildProbe('arm-linux-gnueabihf-gcc', join(build, 'probe-armhf'));
-    } catch (err) {
-      log(`armhf probe not built, compat scenarios will be skipped: ${err.message}`);
+  return withCacheLock(async () => {
+    const debs = fetchDebs();
+    const node = fetchNode();
+    const addon = prebuildArm64();
+    const build = mkdirp(join(CACHE, 'build'));
+    const probe = buildProbe('aarch64-linux-gnu-gcc', join(build, 'probe-aarch64'));
+    // The 32-bit arm probe is optional: without it the compat scenarios are skipped.
+    let probeArm = null;
+    const armMissing = missingTools('optional');
+    if (armMissing.length) log(`no armhf probe, compat scenarios will be skipped: missing ${armMissing.join(', ')}`);
+    else {
+      try {
+        probeArm = buildProbe('arm-linux-gnueabihf-gcc', join(build, 'probe-armhf'));
+      } catch (err) {
+        log(`armhf probe not built, compat scenarios will be skipped: ${err.message}`);
+      }
     }
-  }
-  const base = await buildBase({ busybox: debs.busybox, node: node.node, extraElf: [addon] });
-  const payload = await buildPayload({ probe, probeArm, addonDir: PREBUILD_DIR });
-  const initrd = join(CACHE, 'initramfs', 'initrd.img');
-  writeFileSync(initrd, Buffer.concat([readFileSync(base), readFileSync(payload)]));
-  return { kernel: debs.kernel, kernelVersion: debs.kernelVersion, initrd, probeArm, addon };
+    const base = await buildBase({ busybox: debs.busybox, node: node.node, extraElf: [addon] });
+    const payload = await buildPayload({ out: join(runDir, 'payload.cpio.gz'), probe, probeArm, addonDir: PREBUILD_DIR });
+    const initrd = join(runDir, 'initrd.img');
+    writeFileSync(initrd, Buffer.concat([readFileSync(base), readFileSync(payload)]));
+    rmSync(payload);
+    return { kernel: debs.kernel, kernelVersion: debs.kernelVersion, initrd, probeArm, addon };
+  });
 }
 
 /**
@@ -78,7 +118,7 @@ export async function prepare({ install = false } = {}) {
  * killed it.
  * @returns {Promise<{ output: string, timedOut: boolean, status: number|null, signal: string|null, ms: number }>}
  */
-export function boot({ kernel, initrd, timeoutS = DEFAULT_TIMEOUT_S, consoleLog = join(CACHE, 'console.log') }) {
+export function boot({ kernel, initrd, timeoutS = DEFAULT_TIMEOUT_S, consoleLog }) {
   const args = [
     '-M', 'virt', '-cpu', 'cortex-a57', '-smp', String(Math.max(1, Math.min(4, availableParallelism()))), '-m', '1024',
     '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio', '-monitor', 'none',
@@ -155,28 +195,42 @@ export function matches(expected, got) {
   return got === expected;
 }
 
+/** Keep the console logs of the last few runs only. */
+function pruneLogs(dir, keep = 10) {
+  const logs = readdirSync(dir).filter((f) => f.startsWith('console-')).sort();
+  for (const f of logs.slice(0, Math.max(0, logs.length - keep))) rmSync(join(dir, f), { force: true });
+}
+
 /** prepare + boot + parse; also records timings. */
 export async function runAll({ install = false, timeoutS = DEFAULT_TIMEOUT_S } = {}) {
   const t0 = Date.now();
-  const prep = await prepare({ install });
-  const prepareMs = Date.now() - t0;
-  log(`booting ${prep.kernelVersion} under qemu-system-aarch64 (TCG), timeout ${timeoutS}s`);
-  const vm = await boot({ kernel: prep.kernel, initrd: prep.initrd, timeoutS });
-  const parsed = parseConsole(vm.output);
-  const scenarios = JSON.parse(readFileSync(SCENARIOS, 'utf8')).scenarios;
-  return {
-    kernelVersion: prep.kernelVersion,
-    prepareMs,
-    bootMs: vm.ms,
-    wallMs: Date.now() - t0,
-    timedOut: vm.timedOut,
-    timeoutS,
-    qemuStatus: vm.status,
-    consoleLog: join(CACHE, 'console.log'),
-    consoleTail: vm.output.split('\n').slice(-40).join('\n'),
-    expectedCount: scenarios.length,
-    ...parsed,
-  };
+  const runDir = mkdtempSync(join(mkdirp(join(CACHE, 'runs')), 'run-'));
+  const logs = mkdirp(join(CACHE, 'logs'));
+  const consoleLog = join(logs, `console-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
+  try {
+    const prep = await prepare({ install, runDir });
+    const prepareMs = Date.now() - t0;
+    log(`booting ${prep.kernelVersion} under qemu-system-aarch64 (TCG), timeout ${timeoutS}s`);
+    const vm = await boot({ kernel: prep.kernel, initrd: prep.initrd, timeoutS, consoleLog });
+    const parsed = parseConsole(vm.output);
+    const scenarios = JSON.parse(readFileSync(SCENARIOS, 'utf8')).scenarios;
+    return {
+      kernelVersion: prep.kernelVersion,
+      prepareMs,
+      bootMs: vm.ms,
+      wallMs: Date.now() - t0,
+      timedOut: vm.timedOut,
+      timeoutS,
+      qemuStatus: vm.status,
+      consoleLog,
+      consoleTail: vm.output.split('\n').slice(-40).join('\n'),
+      expectedCount: scenarios.length,
+      ...parsed,
+    };
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+    pruneLogs(logs);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -194,7 +248,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     // Install missing host tools (root, apt-get), fetch/build everything, do not boot.
     try {
       ensureHostTools();
-      await prepare();
+      const prep = await prepare();
+      rmSync(dirname(prep.initrd), { recursive: true, force: true });
       process.exit(0);
     } catch (err) {
       process.stderr.write(`run-vm: ${err.message}\n`);

@@ -12,6 +12,8 @@
 //   node guest.mjs --load-addon DIR   load DIR's add-on through node-gyp-build, print
 //                                     "loaded:<prebuild dir name>"
 //   node guest.mjs --node-workload    fs + a worker thread; prints "node-ok"
+//   node guest.mjs --spawn-lib        the library's execFile() under runtime/default (arm64
+//                                     seccomp-launcher); prints "mount=…,clone3=…,getpid=…"
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -47,6 +49,18 @@ function nodeWorkload() {
     process.stdout.write(m === 'HELLO FROM ARM64' ? 'node-ok\n' : `unexpected worker reply: ${m}\n`);
   });
   w.on('error', (e) => process.stdout.write(`worker error: ${e.message}\n`));
+}
+
+/** The library's confined execFile() (arm64 seccomp-launcher from prebuilds/) on a few probes. */
+async function spawnLib() {
+  let { execFile } = await import(join(PKG, 'dist', 'index.js'));
+  if (typeof execFile !== 'function') ({ execFile } = await import(join(PKG, 'dist', 'spawn.js')));
+  const out = [];
+  for (const probe of ['mount', 'clone3', 'getpid']) {
+    const r = await execFile(COMMANDS.probe, [probe], { seccomp: { profile: 'runtime/default' } });
+    out.push(`${probe}=${r.stdout.trim()}`);
+  }
+  process.stdout.write(out.join(',') + '\n');
 }
 
 /** "kernel": the call reached the kernel (OK or an errno the filter does not produce). */
@@ -136,4 +150,5 @@ async function main() {
 const mode = process.argv[2];
 if (mode === '--load-addon') loadAddon(process.argv[3]);
 else if (mode === '--node-workload') nodeWorkload();
+else if (mode === '--spawn-lib') await spawnLib();
 else await main();
