@@ -16,14 +16,8 @@ import {
   SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
   SECCOMP_RET_ACTION_FULL,
-  SECCOMP_RET_ALLOW,
-  SECCOMP_RET_ERRNO,
-  SECCOMP_RET_KILL_PROCESS,
-  SECCOMP_RET_KILL_THREAD,
-  SECCOMP_RET_LOG,
-  SECCOMP_RET_TRACE,
-  SECCOMP_RET_TRAP,
   SECCOMP_RET_USER_NOTIF,
+  SECCOMP_RET_NAMES,
 } from './bpf/seccomp.js';
 import type { CompileOptions, CompiledFilter } from './compiler/types.js';
 import type { MachineName } from './arch/types.js';
@@ -111,20 +105,10 @@ export function filterFlagNames(flags: number): string[] {
   return out;
 }
 
-const ACTION_NAMES: ReadonlyMap<number, string> = new Map([
-  [SECCOMP_RET_KILL_PROCESS, 'SECCOMP_RET_KILL_PROCESS'],
-  [SECCOMP_RET_KILL_THREAD, 'SECCOMP_RET_KILL_THREAD'],
-  [SECCOMP_RET_TRAP, 'SECCOMP_RET_TRAP'],
-  [SECCOMP_RET_ERRNO, 'SECCOMP_RET_ERRNO'],
-  [SECCOMP_RET_USER_NOTIF, 'SECCOMP_RET_USER_NOTIF'],
-  [SECCOMP_RET_TRACE, 'SECCOMP_RET_TRACE'],
-  [SECCOMP_RET_LOG, 'SECCOMP_RET_LOG'],
-  [SECCOMP_RET_ALLOW, 'SECCOMP_RET_ALLOW'],
-]);
 
 function actionLabel(action: number): string {
   const hex = `0x${action.toString(16).padStart(8, '0')}`;
-  const name = ACTION_NAMES.get(action);
+  const name = SECCOMP_RET_NAMES.get(action);
   return name ? `${name} (${hex})` : `unknown action ${hex}`;
 }
 

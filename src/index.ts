@@ -7,6 +7,8 @@
  *   (`runtime/default`, `localhost/<path>`, `unconfined`, a path); the built-in profile is
  *   containerd's `DefaultProfile`.
  * - {@link apply}: confine the current process (all threads, or the current one).
+ * - {@link spawn} / {@link execFile}: start a child confined before its first instruction.
+ * - {@link confinedWorker}: a worker thread confined before user code runs.
  * - {@link status} / {@link actionAvailable}: what the kernel says.
  *
  * Importing this module never loads the native add-on; only installing a filter does.
@@ -39,3 +41,13 @@ export { status, actionAvailable } from './status.js';
 export type { SeccompStatus, SeccompMode } from './status.js';
 export { SeccompError } from './errors.js';
 export { NativeUnavailableError, SyscallError } from './native/index.js';
+export {
+  spawn, execFile, prepareSpawnFilter, clearSpawnCache, findLauncher, locateLauncher, launcherCandidates,
+  ConfinementError, LAUNCHER_NAME,
+} from './spawn.js';
+export type {
+  SeccompConfig, SeccompSetting, ConfinedSpawnOptions, PreparedSpawnFilter, LaunchStage, ConfinedExecFileOptions,
+  ConfinedExecFileResult, ConfinedExecFileError, LauncherLookup,
+} from './spawn.js';
+export { confinedWorker } from './worker.js';
+export type { ConfinedWorkerOptions } from './worker.js';

@@ -5,18 +5,11 @@
 import { readFileSync } from 'node:fs';
 import {
   SECCOMP_RET_ACTION_FULL,
-  SECCOMP_RET_ALLOW,
-  SECCOMP_RET_ERRNO,
-  SECCOMP_RET_KILL_PROCESS,
-  SECCOMP_RET_KILL_THREAD,
-  SECCOMP_RET_LOG,
-  SECCOMP_RET_TRACE,
-  SECCOMP_RET_TRAP,
-  SECCOMP_RET_USER_NOTIF,
 } from './bpf/seccomp.js';
 import { SeccompError } from './errors.js';
 import { loadNative } from './native/index.js';
 import { ACTIONS, type ActionName } from './profile/types.js';
+import { actionBase } from './compiler/actions.js';
 
 /** Seccomp mode as the kernel reports it: 0 disabled, 1 strict, 2 filter. */
 export type SeccompMode = 0 | 1 | 2;
@@ -110,27 +103,7 @@ export function status(target: StatusTarget = 'self'): SeccompStatus {
 }
 
 /** SECCOMP_RET_* value (action part only) of a profile action name. */
-export function actionNameValue(action: ActionName): number {
-  switch (action) {
-    case 'SCMP_ACT_KILL':
-    case 'SCMP_ACT_KILL_THREAD':
-      return SECCOMP_RET_KILL_THREAD;
-    case 'SCMP_ACT_KILL_PROCESS':
-      return SECCOMP_RET_KILL_PROCESS;
-    case 'SCMP_ACT_TRAP':
-      return SECCOMP_RET_TRAP;
-    case 'SCMP_ACT_ERRNO':
-      return SECCOMP_RET_ERRNO;
-    case 'SCMP_ACT_TRACE':
-      return SECCOMP_RET_TRACE;
-    case 'SCMP_ACT_LOG':
-      return SECCOMP_RET_LOG;
-    case 'SCMP_ACT_ALLOW':
-      return SECCOMP_RET_ALLOW;
-    case 'SCMP_ACT_NOTIFY':
-      return SECCOMP_RET_USER_NOTIF;
-  }
-}
+export const actionNameValue: (action: ActionName) => number = actionBase;
 
 /** The action part of `action`: a profile action name or a SECCOMP_RET_* value (data bits dropped). */
 export function actionPart(action: ActionName | number): number {

@@ -11,9 +11,8 @@ import {
 } from './types.js';
 import type { BpfProgram, Instruction } from './types.js';
 import {
-  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO,
-  SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE,
-  SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF,
+  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA,
+  SECCOMP_RET_NAMES,
 } from './seccomp.js';
 import { accumulatorWords, instructionComments, type DisassembleOptions } from './disasm.js';
 import { isConditionalJump } from './check.js';
@@ -179,17 +178,7 @@ function cReturn(k: number): string {
   const r = k >>> 0;
   const action = (r & SECCOMP_RET_ACTION_FULL) >>> 0;
   const data = r & SECCOMP_RET_DATA;
-  const names: ReadonlyMap<number, string> = new Map([
-    [SECCOMP_RET_KILL_PROCESS, 'SECCOMP_RET_KILL_PROCESS'],
-    [SECCOMP_RET_KILL_THREAD, 'SECCOMP_RET_KILL_THREAD'],
-    [SECCOMP_RET_TRAP, 'SECCOMP_RET_TRAP'],
-    [SECCOMP_RET_ERRNO, 'SECCOMP_RET_ERRNO'],
-    [SECCOMP_RET_USER_NOTIF, 'SECCOMP_RET_USER_NOTIF'],
-    [SECCOMP_RET_TRACE, 'SECCOMP_RET_TRACE'],
-    [SECCOMP_RET_LOG, 'SECCOMP_RET_LOG'],
-    [SECCOMP_RET_ALLOW, 'SECCOMP_RET_ALLOW'],
-  ]);
-  const name = names.get(action);
+  const name = SECCOMP_RET_NAMES.get(action);
   if (name === undefined) return cHex(r);
   return data === 0 ? name : `${name} | ${data}`;
 }

@@ -28,6 +28,12 @@ export function actionValue(action: ActionName, data: number | undefined, where:
   if (!Number.isInteger(d) || d < 0 || d > SECCOMP_RET_DATA) {
     throw new SeccompError(`${where}: errnoRet ${String(data)} out of range (0..65535)`);
   }
+  const base = actionBase(action);
+  return base === SECCOMP_RET_ERRNO || base === SECCOMP_RET_TRACE ? (base | d) >>> 0 : base;
+}
+
+/** The SECCOMP_RET_* value of an action, without data. */
+export function actionBase(action: ActionName): number {
   switch (action) {
     case 'SCMP_ACT_KILL':
     case 'SCMP_ACT_KILL_THREAD':
@@ -37,9 +43,9 @@ export function actionValue(action: ActionName, data: number | undefined, where:
     case 'SCMP_ACT_TRAP':
       return SECCOMP_RET_TRAP;
     case 'SCMP_ACT_ERRNO':
-      return (SECCOMP_RET_ERRNO | d) >>> 0;
+      return SECCOMP_RET_ERRNO;
     case 'SCMP_ACT_TRACE':
-      return (SECCOMP_RET_TRACE | d) >>> 0;
+      return SECCOMP_RET_TRACE;
     case 'SCMP_ACT_LOG':
       return SECCOMP_RET_LOG;
     case 'SCMP_ACT_ALLOW':

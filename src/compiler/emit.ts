@@ -75,7 +75,6 @@ function condNode(b: Builder, c: ResolvedCondition, s: Node, f: Node): Node {
   const vlo = Number(c.value & U32);
   const lo = argLo(c.index);
   const hi = argHi(c.index);
-  const LD = BPF_LD | BPF_W | BPF_ABS;
   const J = (op: number) => BPF_JMP | op | BPF_K;
   // Comparisons of the low half (with `t` when the relation holds, `e` otherwise).
   const loCmp = (op: number, k: number, t: Node, e: Node) => b.ld(lo, b.jmp(J(op), k, t, e));

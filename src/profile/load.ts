@@ -172,9 +172,6 @@ class Ctx {
   }
 }
 
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
 
 /** Edit distance, for "did you mean" hints. */
 function distance(a: string, b: string): number {
