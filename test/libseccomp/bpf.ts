@@ -32,8 +32,47 @@ function dataWord(data: SeccompData, off: number): number {
   return Number(high ? (q >> 32n) & 0xffffffffn : q & 0xffffffffn);
 }
 
+/**
+ * Accumulator hazards of a program: conditional jumps (and ALU operations) that can be reached
+ * with A loaded from different places (different `ld [k]` offsets, or an arch value compared with
+ * something other than an AUDIT_ARCH constant). A correct generator never produces one: the
+ * comparison means something different on each path. libseccomp 2.6.0 does (see the facts in
+ * test/libseccomp.test.ts); inputs whose path crosses a hazard are miscompiled there.
+ */
+export function accumulatorHazards(prog: BpfProgram, auditArches: readonly number[]): Set<number> {
+  const sources: (Set<string> | undefined)[] = new Array(prog.length);
+  const hazards = new Set<number>();
+  const flow = (pc: number, src: Set<string>): void => {
+    if (pc >= prog.length) return;
+    let s = sources[pc];
+    if (!s) sources[pc] = s = new Set();
+    for (const x of src) s.add(x);
+  };
+  flow(0, new Set(['none']));
+  for (let pc = 0; pc < prog.length; pc++) {
+    const src = sources[pc];
+    if (!src) continue; // unreachable
+    const { code, k } = prog[pc]!;
+    const cls = code & 7;
+    if (cls === 0x00) { flow(pc + 1, new Set([code === 0x20 ? `ld ${k}` : `ld? ${code}/${k}`])); continue; }
+    if (cls === 0x06) continue;
+    if (cls === 0x04 || (cls === 0x05 && (code & 0xf0) !== 0)) {
+      if (src.size > 1) hazards.add(pc);
+      if (cls === 0x05 && src.has('ld 4') && src.size === 1 && !auditArches.includes(k >>> 0)) hazards.add(pc);
+    }
+    if (cls === 0x05) {
+      if ((code & 0xf0) === 0) flow(pc + 1 + (k >>> 0), src);
+      else { flow(pc + 1 + prog[pc]!.jt, src); flow(pc + 1 + prog[pc]!.jf, src); }
+    } else {
+      flow(pc + 1, cls === 0x04 ? new Set([...src].map((x) => `${x} alu`)) : src);
+    }
+  }
+  return hazards;
+}
+
 /** Run a seccomp classic-BPF program on one input. Throws on instructions seccomp rejects. */
-export function runBpf(prog: BpfProgram, data: SeccompData): RunResult {
+export function runBpf(prog: BpfProgram, data: SeccompData, hazards?: ReadonlySet<number>): RunResult & { hazard?: boolean } {
+  let hazard = false;
   let a = 0;
   let x = 0;
   const mem = new Array<number>(16).fill(0);
@@ -43,6 +82,7 @@ export function runBpf(prog: BpfProgram, data: SeccompData): RunResult {
     const ins = prog[pc];
     if (ins === undefined) throw new Error(`fell off the end of the program at ${pc}`);
     executed++;
+    if (hazards?.has(pc)) hazard = true;
     const { code, k } = ins;
     const cls = code & 7;
     switch (cls) {
@@ -96,8 +136,8 @@ export function runBpf(prog: BpfProgram, data: SeccompData): RunResult {
         break;
       }
       case 0x06: // RET
-        if ((code & 0x18) === 0x10) return { ret: a >>> 0, executed };
-        return { ret: k >>> 0, executed };
+        if ((code & 0x18) === 0x10) return { ret: a >>> 0, executed, hazard };
+        return { ret: k >>> 0, executed, hazard };
       case 0x07:
         if ((code & 0xf8) === 0x00) x = a; else a = x;
         pc++;

@@ -4,7 +4,7 @@
  * sorted into a documented category or reported as unexpected.
  */
 import type { BpfProgram, SeccompData } from '../../src/bpf/types.js';
-import { runBpf } from './bpf.js';
+import { accumulatorHazards, runBpf } from './bpf.js';
 import type { LibseccompResult, LsArch, PlainProfile } from './harness.js';
 import { AUDIT, LIBSECCOMP_QUIRKS, Model, PLAIN, X32_BIT, X86_IPC_NR, X86_SOCKETCALL_NR, filterArches, inputs, type Quirks, type Tables } from './model.js';
 
@@ -106,12 +106,15 @@ export function compareWithRunc(
   const unexpected: string[] = [];
   let n = 0;
   let equal = 0;
-  const rows: { d: SeccompData; runc: number; our: number; stub: number | undefined }[] = [];
-  let libBuggy = false;
+  const rows: { d: SeccompData; runc: number; our: number; stub: number | undefined; hazard: boolean }[] = [];
+  const hazards = accumulatorHazards(lib.program, Object.values(AUDIT));
+  let libBuggy = hazards.size > 0;
   for (const d of inputs(m, tables)) {
     n++;
     const stub = runcStub(p, lib.max, d);
-    const runc = stub ?? runBpf(lib.program, d).ret;
+    const run = stub === undefined ? runBpf(lib.program, d, hazards) : undefined;
+    const runc = stub ?? run!.ret;
+    const hazard = run?.hazard === true;
     const our = runBpf(ours, d).ret;
     const quirk = stub ?? m.evaluate(d, LIBSECCOMP_QUIRKS);
     if (quirk !== undefined && quirk !== runc) libBuggy = true;
@@ -125,13 +128,13 @@ export function compareWithRunc(
       }
       continue;
     }
-    rows.push({ d, runc, our, stub });
+    rows.push({ d, runc, our, stub, hazard });
   }
   const count = (c: string, detail: string): void => {
     counts.set(c, (counts.get(c) ?? 0) + 1);
     if (!examples.has(c)) examples.set(c, detail);
   };
-  for (const { d, runc, our, stub } of rows) {
+  for (const { d, runc, our, stub, hazard } of rows) {
     const abi = m.abiOf(d);
     const plain = stub ?? m.evaluate(d, PLAIN);
     const quirk = stub ?? m.evaluate(d, LIBSECCOMP_QUIRKS);
@@ -145,7 +148,7 @@ export function compareWithRunc(
     }
     if (abi === 'x86' && (d.nr === X86_SOCKETCALL_NR || d.nr === X86_IPC_NR)) { count('x86 socketcall/ipc multiplexer', detail); continue; }
     if (abi !== 'badarch' && abi !== 'nr-1' && !knownNumbers.get(abi)!.has(d.nr >>> 0)) { count('syscall unknown to libseccomp 2.6.0', detail); continue; }
-    if (quirk !== undefined && quirk !== runc) {
+    if (hazard || (quirk !== undefined && quirk !== runc)) {
       // libseccomp's program contradicts its own rule semantics: the profile's meaning wins.
       if (plain === undefined || plain === our) count('libseccomp codegen bug', detail);
       else { count('UNEXPECTED', detail); unexpected.push(detail); }
