@@ -189,8 +189,15 @@ export function parseConsole(output) {
   return parsed;
 }
 
-/** "kernel": the call reached the kernel (OK or an errno the filter does not produce). */
+/**
+ * "kernel": the call reached the kernel (OK or an errno the filter does not produce);
+ * "all:X": got is "NAME=RESULT,…" and every RESULT matches X.
+ */
 export function matches(expected, got) {
+  if (expected.startsWith('all:')) {
+    const pairs = got.split(',').map((p) => p.split('='));
+    return pairs.length > 0 && pairs.every((p) => p.length === 2 && matches(expected.slice(4), p[1]));
+  }
   if (expected === 'kernel') return /^(OK|E[A-Z0-9]+)$/.test(got) && got !== 'EPERM' && got !== 'ENOSYS';
   return got === expected;
 }

@@ -1,6 +1,7 @@
 // Guest-side scenario runner for the arm64 VM (runs as root under the arm64 node, started by
-// /init). For each scenario in /test/scenarios.json it runs one command, unconfined or under
-// the real `seccomp-exec` CLI, and prints one machine-readable line on the console:
+// /init). For the scenarios in /test/scenarios.json it runs commands, unconfined or under the
+// real `seccomp-exec` CLI (probe scenarios of one binary and config share one process), and
+// prints one machine-readable line per scenario on the console:
 //
 //   @@RESULT {"name":…,"expected":…,"got":…,"ok":…,"ms":…,"detail":…}     (or "skip":"reason")
 //   @@DONE <number of results>
@@ -63,8 +64,15 @@ async function spawnLib() {
   process.stdout.write(out.join(',') + '\n');
 }
 
-/** "kernel": the call reached the kernel (OK or an errno the filter does not produce). */
+/**
+ * "kernel": the call reached the kernel (OK or an errno the filter does not produce);
+ * "all:X": got is "NAME=RESULT,…" and every RESULT matches X.
+ */
 function matches(expected, got) {
+  if (expected.startsWith('all:')) {
+    const pairs = got.split(',').map((p) => p.split('='));
+    return pairs.length > 0 && pairs.every((p) => p.length === 2 && matches(expected.slice(4), p[1]));
+  }
   if (expected === 'kernel') return /^(OK|E[A-Z0-9]+)$/.test(got) && got !== 'EPERM' && got !== 'ENOSYS';
   return got === expected;
 }
@@ -73,34 +81,65 @@ function emit(tag, obj) {
   process.stdout.write(`${tag} ${JSON.stringify(obj)}\n`);
 }
 
-/** Run one scenario's command; resolves to { got, ms, detail }. */
-function runOne(sc) {
-  const [head, ...rest] = sc.cmd;
-  const exe = COMMANDS[head] ?? head;
-  const argv = sc.cli ? [process.execPath, CLI, ...sc.cli, '--', exe, ...rest] : [exe, ...rest];
+/** Run argv; resolves to { stdout, status, signal, error, ms, detail }. */
+function runArgv(argv) {
   const t0 = Date.now();
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
-    let spawnError = null;
+    let error = null;
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', (err) => (spawnError = err));
+    child.on('error', (err) => (error = err));
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      const ms = Date.now() - t0;
-      const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-      let got;
-      if (spawnError) got = `spawn-error:${spawnError.code ?? spawnError.message}`;
-      else if (signal) got = `signal:${signal}`;
-      else if (lines.length) got = lines[lines.length - 1];
-      else got = `exit:${status}`;
       const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
-      resolve({ got, ms, detail: `status=${status} signal=${signal ?? ''} stderr=${tail}` });
+      resolve({ stdout, status, signal, error, ms: Date.now() - t0, detail: `status=${status} signal=${signal ?? ''} stderr=${tail}` });
     });
   });
+}
+
+/** The command line for `cmd` under `config` (direct when unconfined). */
+function commandLine(configs, config, cmd) {
+  const [head, ...rest] = cmd;
+  const exe = COMMANDS[head] ?? head;
+  const cli = config ? configs[config] : null;
+  if (config && cli === undefined) throw new Error(`unknown config ${config}`);
+  return cli ? [process.execPath, CLI, ...cli, '--', exe, ...rest] : [exe, ...rest];
+}
+
+/** What went wrong when a run gave no usable output. */
+function failure(r) {
+  if (r.error) return `spawn-error:${r.error.code ?? r.error.message}`;
+  if (r.signal) return `signal:${r.signal}`;
+  return `exit:${r.status}`;
+}
+
+/** A command scenario: the last stdout line (or NAME=RESULT pairs for "all:" expectations). */
+async function runCommand(configs, sc) {
+  const r = await runArgv(commandLine(configs, sc.config, sc.cmd));
+  const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  let got;
+  if (r.error || r.signal || lines.length === 0) got = failure(r);
+  else if (sc.expect.startsWith('all:')) got = lines.map((l) => l.replace(/^(\S+) (\S+)$/, '$1=$2')).join(',');
+  else got = lines[lines.length - 1];
+  return [{ sc, got, ms: r.ms, detail: r.detail }];
+}
+
+/** A group of probe scenarios with the same binary and config: one process, several names. */
+async function runProbeGroup(configs, group) {
+  const names = group.map((sc) => sc.probe);
+  // With two or more names the probe prints "NAME RESULT" lines; repeat a lone name to get that form.
+  const args = names.length === 1 ? [names[0], names[0]] : names;
+  const r = await runArgv(commandLine(configs, group[0].config, [group[0].bin, ...args]));
+  const results = new Map();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+) (\S+)$/.exec(line.trim());
+    if (m) results.set(m[1], m[2]);
+  }
+  return group.map((sc) => ({ sc, got: results.get(sc.probe) ?? `no-result:${failure(r)}`, ms: r.ms, detail: r.detail }));
 }
 
 let compat;
@@ -119,28 +158,47 @@ function compatSkip() {
 }
 
 async function main() {
-  const { scenarios } = JSON.parse(readFileSync('/test/scenarios.json', 'utf8'));
-  // Scenarios are independent processes: run as many at once as there are CPUs.
+  const { configs, scenarios } = JSON.parse(readFileSync('/test/scenarios.json', 'utf8'));
   const parallel = Math.max(1, availableParallelism());
   emit('@@INFO', { node: process.version, arch: process.arch, cli: existsSync(CLI), probe: existsSync(COMMANDS.probe), parallel });
+
+  // Work items: each command scenario alone, probe scenarios grouped by (bin, config).
+  const jobs = [];
+  const groups = new Map();
   let n = 0;
+  for (const sc of scenarios) {
+    const skip = sc.requires === 'compat' ? compatSkip() : undefined;
+    if (skip) {
+      emit('@@RESULT', { name: sc.name, expected: sc.expect, skip });
+      n++;
+      continue;
+    }
+    if (sc.probe) {
+      const key = `${sc.bin}\0${sc.config}`;
+      if (!groups.has(key)) {
+        groups.set(key, []);
+        jobs.push(() => runProbeGroup(configs, groups.get(key)));
+      }
+      groups.get(key).push(sc);
+    } else {
+      jobs.push(() => runCommand(configs, sc));
+    }
+  }
+  // Independent processes: run as many at once as there are CPUs.
   let next = 0;
   async function worker() {
-    while (next < scenarios.length) {
-      const sc = scenarios[next++];
-      const skip = sc.requires === 'compat' ? compatSkip() : undefined;
-      n++;
-      if (skip) {
-        emit('@@RESULT', { name: sc.name, expected: sc.expect, skip });
-        continue;
-      }
-      let res;
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      let out;
       try {
-        res = await runOne(sc);
+        out = await job();
       } catch (err) {
-        res = { got: `runner-error:${err.message}`, ms: 0, detail: '' };
+        out = [{ sc: { name: 'runner', expect: '' }, got: `runner-error:${err.message}`, ms: 0, detail: '' }];
       }
-      emit('@@RESULT', { name: sc.name, expected: sc.expect, got: res.got, ok: matches(sc.expect, res.got), ms: res.ms, detail: res.detail });
+      for (const { sc, got, ms, detail } of out) {
+        n++;
+        emit('@@RESULT', { name: sc.name, expected: sc.expect, got, ok: matches(sc.expect, got), ms, detail });
+      }
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker));
