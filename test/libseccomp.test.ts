@@ -148,6 +148,28 @@ describe.skipIf(!CAN_RUN)('libseccomp 2.6.0 (as runc uses it) versus our compile
       expect(() => compile(parseProfile(profileText(json), 'eexist.json'), { machine: 'x86_64', argWidth: 64 })).toThrow(/EEXIST/);
     });
 
+    it('different 64-bit conditions can still collide (EEXIST) on their shared high-word test', () => {
+      // libseccomp splits every 64-bit comparison into a high-word and a low-word node.
+      // `arg0 > 8` and `arg0 >= 0xffffffff` both start with "high word > 0 → match"; with
+      // different actions the identical node is refused, although the profile is consistent.
+      const cases: ProfileJson['syscalls'][] = [
+        [
+          { names: ['lseek'], action: 'SCMP_ACT_LOG', args: [{ index: 5, op: 'SCMP_CMP_NE', value: '5' }, { index: 0, op: 'SCMP_CMP_GT', value: '8' }] },
+          { names: ['lseek'], action: 'SCMP_ACT_ERRNO', errnoRet: 82, args: [{ index: 0, op: 'SCMP_CMP_GE', value: '4294967295' }] },
+        ],
+        [
+          { names: ['rmdir'], action: 'SCMP_ACT_ALLOW', args: [{ index: 2, op: 'SCMP_CMP_NE', value: '18446744073709551615' }] },
+          { names: ['rmdir'], action: 'SCMP_ACT_TRAP', args: [{ index: 2, op: 'SCMP_CMP_NE', value: '4294967295' }] },
+        ],
+      ];
+      // The second pair differs only above bit 31: fine on x86_64, but x32 (32-bit for
+      // libseccomp) truncates both to `!= 0xffffffff` and refuses the duplicate.
+      const arches = [['SCMP_ARCH_X86_64'], ['SCMP_ARCH_X86_64'], ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32']];
+      const plains = [cases[0], cases[1], cases[1]].map((syscalls, i) => resolveDockerProfile({ defaultAction: 'SCMP_ACT_ERRNO', architectures: arches[i]!, syscalls }, { machine: 'x86_64', capabilities: [], kernel: '6.18' }));
+      expect(buildWithLibseccomp(plains).map((r) => r.rejected)).toEqual([{ name: 'lseek', errno: 17 }, undefined, { name: 'rmdir', errno: 17 }]);
+      // (Our compiler accepts all three; whether to refuse them like runc is the compiler's decision.)
+    });
+
     it('repeated argument index: runc adds one rule per condition (OR), else one rule (AND)', () => {
       const json: ProfileJson = {
         defaultAction: 'SCMP_ACT_ALLOW',
