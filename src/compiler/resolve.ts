@@ -118,10 +118,20 @@ function is32BitAbi(arch: ArchName): boolean {
  */
 function resolveCondition(c: ArgCondition, name: string, arch: ArchName, argWidth: 32 | 64): ResolvedCondition {
   const declared = argWidths(name)?.[c.index];
-  if (argWidth === 32 && declared === 32) {
-    return { index: c.index, op: c.op, value: c.value & U32, valueTwo: c.valueTwo & U32, low32: true };
-  }
-  return { index: c.index, op: c.op, value: c.value, valueTwo: c.valueTwo, low32: is32BitAbi(arch) };
+  const narrow = argWidth === 32 && declared === 32;
+  const value = narrow ? c.value & U32 : c.value;
+  // MASKED_EQ means (arg & mask) == datum. (libseccomp masks the datum as well; where the datum
+  // has bits outside the mask that contradicts the profile, and the profile wins.)
+  const valueTwo = narrow ? c.valueTwo & U32 : c.valueTwo;
+  return { index: c.index, op: c.op, value, valueTwo, low32: narrow || is32BitAbi(arch) };
+}
+
+/**
+ * A condition that always holds: MASKED_EQ with mask 0 and datum 0. libseccomp drops it from the
+ * rule (which may leave the rule unconditional, and so first-unconditional-wins applies to it).
+ */
+function isTautology(c: ResolvedCondition): boolean {
+  return c.op === 'SCMP_CMP_MASKED_EQ' && c.value === 0n && c.valueTwo === 0n;
 }
 
 /** Per-number rule database with libseccomp's merge semantics. */
@@ -266,7 +276,7 @@ export function resolveProfile(profile: Profile, opts: ResolveOptions): Resolved
       rule.names.forEach((name, ni) => {
         const nr = nrs[ai]![ni];
         for (const g of groups) {
-          const conds = g.map((c) => resolveCondition(c, name, arch, opts.argWidth));
+          const conds = g.map((c) => resolveCondition(c, name, arch, opts.argWidth)).filter((c) => !isTautology(c));
           if (nr !== undefined) addRule(dbs.get(arch)!, nr, name, ret, conds, rule.origin);
           if (multiplexed(arch, name)) addMultiplexed(arch, name, ret, conds, rule.origin);
         }
