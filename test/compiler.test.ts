@@ -289,3 +289,41 @@ describe('shared profiles compile for both machines', () => {
   }
 });
 
+
+describe('x86 socketcall/ipc multiplexers (as libseccomp applies them)', () => {
+  const arches = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'];
+  it('an unconditional socket rule also decides socketcall(SYS_SOCKET, …)', () => {
+    const f = compile(profile({ defaultAction: 'SCMP_ACT_ERRNO', architectures: arches, syscalls: [
+      { names: ['read', 'socket', 'openat'], action: 'SCMP_ACT_ALLOW' }] }), X86);
+    expect(run(f, 'x86', 'socketcall', [1n])).toBe(ALLOW); // SYS_SOCKET
+    expect(run(f, 'x86', 'socketcall', [3n])).toBe(EPERM); // SYS_CONNECT
+  });
+  it('a conditional rule reaches the multiplexer only when it is more restrictive than the default', () => {
+    const f = compile(profile({ defaultAction: 'SCMP_ACT_ALLOW', architectures: arches, syscalls: [
+      { names: ['socket'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 40, op: 'SCMP_CMP_EQ' }] },
+      { names: ['connect'], action: 'SCMP_ACT_KILL', args: [{ index: 0, value: 3, op: 'SCMP_CMP_EQ' }] },
+      { names: ['connect'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 4, op: 'SCMP_CMP_EQ' }] }] }), X86);
+    expect(run(f, 'x86', 'socketcall', [1n, 0n])).toBe(EPERM); // the family is in memory: fail closed
+    expect(run(f, 'x86', 'socketcall', [3n, 0n])).toBe(0); // most restrictive of the two connect rules (KILL_THREAD)
+    expect(run(f, 'x86', 'socketcall', [2n, 0n])).toBe(ALLOW);
+    expect(run(f, 'x86', 'socket', [40n])).toBe(EPERM);
+    expect(run(f, 'x86', 'socket', [2n])).toBe(ALLOW);
+    const g = compile(profile({ defaultAction: 'SCMP_ACT_ERRNO', architectures: arches, syscalls: [
+      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 40, op: 'SCMP_CMP_NE' }] },
+      { names: ['openat'], action: 'SCMP_ACT_ALLOW' }] }), X86);
+    expect(run(g, 'x86', 'socketcall', [1n])).toBe(EPERM); // cannot check the family: not allowed
+  });
+  it('libseccomp merge rules: first unconditional wins; identical conditions with another action are refused', () => {
+    const first = compile(profile({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [
+      { names: ['openat'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['openat'], action: 'SCMP_ACT_KILL' },
+      { names: ['read'], action: 'SCMP_ACT_LOG', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
+      { names: ['read'], action: 'SCMP_ACT_ALLOW' }] }), X86);
+    expect(run(first, 'x86_64', 'openat')).toBe(ALLOW);
+    expect(run(first, 'x86_64', 'read', [1n])).toBe(ALLOW);
+    expect(() => compile(profile({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [
+      { names: ['read'], action: 'SCMP_ACT_LOG', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
+      { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] }] }), X86))
+      .toThrow(/test.json:syscalls\[1\]: read: same argument conditions as test.json:syscalls\[0\] with a different action/);
+  });
+});

@@ -188,7 +188,11 @@ function compareChains(a: ResolvedArgRule, b: ResolvedArgRule): number {
  * is a shorter rule with another action after a longer one it is a prefix of; a longer rule
  * after its prefix is dropped.
  */
-function addRule(db: Map<number, Entry>, nr: number, name: string, ret: number, conds: readonly ResolvedCondition[], origin: string): void {
+function addRule(
+  db: Map<number, Entry>, nr: number, name: string, ret: number, conds: readonly ResolvedCondition[], origin: string,
+  /** Resolve conflicts by keeping the more restrictive action instead of refusing (our own derived rules). */
+  keepRestrictive = false,
+): void {
   let e = db.get(nr);
   if (!e) {
     e = { chains: [] };
@@ -201,7 +205,11 @@ function addRule(db: Map<number, Entry>, nr: number, name: string, ret: number, 
     return;
   }
   const chain = [...conds].sort((a, b) => a.index - b.index);
-  for (const old of e.chains) {
+  for (const [i, old] of e.chains.entries()) {
+    if (keepRestrictive && old.ret !== ret && isPrefix(old.conditions, chain) && isPrefix(chain, old.conditions)) {
+      if (actionRank(ret) < actionRank(old.ret)) e.chains[i] = { ret, conditions: chain, origin };
+      return;
+    }
     if (isPrefix(old.conditions, chain)) {
       if (old.conditions.length === chain.length && old.ret !== ret) {
         throw new SeccompError(`${origin}: ${name}: same argument conditions as ${old.origin} with a different action (libseccomp refuses this: EEXIST)`);
@@ -299,7 +307,8 @@ export function resolveProfile(profile: Profile, opts: ResolveOptions): Resolved
     if (conds.length > 0 && actionRank(ret) >= actionRank(defaultRet)) return;
     names.get(arch)!.set(nr, mux);
     const cond: ResolvedCondition = { index: 0, op: 'SCMP_CMP_EQ', value: BigInt(sub), valueTwo: 0n, low32: true };
-    addRule(dbs.get(arch)!, nr, `${mux}(${name})`, ret, [cond], `${origin} (via ${mux})`);
+    // Several rules can map to the same sub-call with different actions: keep the most restrictive.
+    addRule(dbs.get(arch)!, nr, `${mux}(${name})`, ret, [cond], `${origin} (via ${mux})`, true);
   }
 
   // Command-line overrides replace the profile's decision for those syscalls entirely.
