@@ -57,7 +57,15 @@ const CAP_SYS_ADMIN = {
 /** Under `seccomp-exec --cap-add CAP_SYS_BOOT`: reboot reaches the kernel, mount stays denied. */
 const CAP_SYS_BOOT = { reboot: BASELINE.reboot, mount: 'EPERM' };
 
+/**
+ * A control container with Docker's own defaults (its seccomp profile, its capability set):
+ * the same probes are already denied there, which is why the test containers run without them
+ * and why the baseline is checked first.
+ */
+const DOCKER_DEFAULTS = { mount: 'EPERM', reboot: 'EPERM', unshare: 'EPERM' };
+
 const EXPECTED = {
+  'docker-defaults': DOCKER_DEFAULTS,
   baseline: BASELINE,
   'runtime-default': RUNTIME_DEFAULT,
   'cap-sys-admin': CAP_SYS_ADMIN,

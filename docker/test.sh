@@ -20,13 +20,15 @@
 #    probe); with its own daemon the build uses the host's network. When the host's npm does
 #    not reach the registry, when that build's npm ci fails, or with --offline, the host's
 #    node_modules (installed from the same lockfile) is staged instead and only the add-on is
-#    built in the image. The host's NODE_EXTRA_CA_CERTS, if set, is trusted by npm ci.
+#    built in the image. The host's NODE_EXTRA_CA_CERTS (else npm's cafile), if set, is
+#    trusted by that npm ci.
 # 4. For the Docker host's own platform (linux/amd64 or linux/arm64), one container with
 #    `--network none --security-opt seccomp=unconfined --cap-add SYS_ADMIN --cap-add SYS_BOOT`
 #    (plus apparmor=unconfined and DAC_READ_SEARCH, which test/kernel.test.ts needs). In it:
 #    a. the baseline: no seccomp filter on the container, and every probe reaches the kernel
 #       (otherwise Docker itself would answer EPERM and nothing would be proved): if this
 #       fails, nothing else is run;
+#       A control container with Docker's defaults shows those probes already denied there.
 #    b. `seccomp-exec -- probe --all` under runtime/default, with --cap-add CAP_SYS_ADMIN and
 #       CAP_SYS_BOOT, and Node itself under the filter;
 #    c. the whole of test/kernel.test.ts with vitest (every test must run and pass).
@@ -229,8 +231,11 @@ stage() { # stage ci|offline
   if [ "$1" = offline ]; then
     [ -d "$repo/node_modules/node-addon-api" ] || setup_fail build "npm ci is not possible in the build and $repo/node_modules is missing (run npm ci)"
     cp -a "$repo/node_modules" "$ctx/node_modules"
-  elif [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ]; then
-    cp "$NODE_EXTRA_CA_CERTS" "$ctx/docker/.build-ca.crt"
+  else
+    # the CA the host trusts for the registry (a TLS-inspecting proxy's), if any
+    local ca="${NODE_EXTRA_CA_CERTS:-}"
+    [ -n "$ca" ] || ca="$(cd "$repo" && npm config get cafile 2>/dev/null || true)"
+    if [ -n "$ca" ] && [ "$ca" != null ] && [ -r "$ca" ]; then cp "$ca" "$ctx/docker/.build-ca.crt"; fi
   fi
 }
 build() { # build ci|offline
@@ -281,6 +286,15 @@ run_platform() {
   if ! dexec probe --all >"$work/baseline.txt" 2>&1 || ! check probes "$plat" baseline <"$work/baseline.txt" || [ "$seccomp" != 0 ]; then
     record "$plat" baseline FAIL "baseline" "the probes do not all reach the kernel unconfined: Docker itself denies them, so no seccomp-exec result would mean anything; the other checks were not run"
     return
+  fi
+
+  # control: with Docker's own seccomp profile and capability set the probes never reach the
+  # kernel either, so a test container without the options above would pass for the wrong reason
+  if docker run --rm --platform "$plat" --network none "$image" probe mount reboot unshare \
+      >"$work/docker-defaults.txt" 2>&1; then
+    check probes "$plat" docker-defaults <"$work/docker-defaults.txt" || true
+  else
+    record "$plat" docker-defaults FAIL "control container" "$(tail -c 300 "$work/docker-defaults.txt")"
   fi
 
   # b. seccomp-exec under runtime/default and with added capabilities

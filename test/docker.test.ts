@@ -119,6 +119,10 @@ describe.skipIf(skip !== undefined)(`docker/test.sh: the kernel tests in a conta
     expect(results.some((r) => r.platform === NATIVE && r.group === 'baseline' && r.name === 'reboot' && r.message === 'EINVAL')).toBe(true);
   });
 
+  it(`${NATIVE}: control — with Docker's own seccomp profile and capabilities mount, reboot and unshare are already EPERM`, () => {
+    expect(failuresOf(NATIVE, 'docker-defaults')).toEqual([]);
+  });
+
   it(`${NATIVE}: under runtime/default mount, umount2, reboot, unshare, clone(NEWNS), bpf, open_by_handle_at give EPERM, clone3 ENOSYS, and Node runs`, () => {
     expect(failuresOf(NATIVE, 'runtime-default')).toEqual([]);
     const got = new Map(results.filter((r) => r.platform === NATIVE && r.group === 'runtime-default').map((r) => [r.name, r.message]));
