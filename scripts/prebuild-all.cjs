@@ -20,6 +20,8 @@ function npmAncestorArgs() {
     } catch {
       return undefined;
     }
+    // npm sets its process title to "npm run build", which replaces its command line.
+    if (argv.length >= 1 && /^npm /.test(argv[0])) return argv[0].split(/\s+/).slice(1);
     const i = argv.findIndex((a) => /(^|\/)npm(-cli\.js)?$/.test(a));
     if (i >= 0) return argv.slice(i + 1);
     pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
