@@ -333,7 +333,7 @@ export function resolveProfile(profile: Profile, opts: ResolveOptions): Resolved
     if (!found) warnings.push(`${o.origin}: not a syscall on ${arches.join(', ')}, ignored`);
   }
 
-  for (const [name, list] of [...unknown.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+  for (const [name, list] of [...unknown.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     warnings.push(`${name}: unknown on ${list.join(', ')}, skipped there`);
   }
 
