@@ -5,7 +5,8 @@
 #
 #   docker/make-base.sh [CACHE_DIR]     -> prints the path of the tarball for `docker import`
 #
-# CACHE_DIR defaults to <repo>/.cache/docker (git-ignored). Two files are cached there:
+# CACHE_DIR defaults to $SECCOMP_EXEC_DOCKER_CACHE, else <repo>/.cache/docker (git-ignored).
+# Two files are cached there:
 #   bookworm-minbase-tools-v1.tar          the debootstrap rootfs (slow part, about 1.5 min)
 #   base-bookworm-node-<version>-v1.tar    that rootfs plus Node; what `docker import` takes
 # Needs root and debootstrap (Debian package `debootstrap`); downloads only Debian packages.
@@ -13,7 +14,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-cache="${1:-$repo/.cache/docker}"
+cache="${1:-${SECCOMP_EXEC_DOCKER_CACHE:-$repo/.cache/docker}}"
 suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 tools="python3,make,g++"

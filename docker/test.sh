@@ -14,8 +14,8 @@
 #    build alone on a 2-core machine, against seconds with overlay2.
 # 2. Base image: --base IMAGE, else node:20-bookworm-slim with an existing daemon; with its own
 #    daemon (or --local-base) a local one, since no registry may be reachable: a debootstrap
-#    rootfs with this machine's Node (docker/make-base.sh, cached in .cache/docker/), `docker
-#    import`ed and passed as the build argument BASE.
+#    rootfs with this machine's Node (docker/make-base.sh, cached in .cache/docker/ or
+#    $SECCOMP_EXEC_DOCKER_CACHE), `docker import`ed and passed as the build argument BASE.
 # 3. Build docker/Dockerfile from a staged copy of the package (npm ci, npm run build, the
 #    probe); with its own daemon the build uses the host's network. When the host's npm does
 #    not reach the registry, when that build's npm ci fails, or with --offline, the host's
@@ -27,8 +27,8 @@
 #    (plus apparmor=unconfined and DAC_READ_SEARCH, which test/kernel.test.ts needs). In it:
 #    a. the baseline: no seccomp filter on the container, and every probe reaches the kernel
 #       (otherwise Docker itself would answer EPERM and nothing would be proved): if this
-#       fails, nothing else is run;
-#       A control container with Docker's defaults shows those probes already denied there.
+#       fails, nothing else is run. A control container with Docker's defaults shows those
+#       probes already denied there;
 #    b. `seccomp-exec -- probe --all` under runtime/default, with --cap-add CAP_SYS_ADMIN and
 #       CAP_SYS_BOOT, and Node itself under the filter;
 #    c. the whole of test/kernel.test.ts with vitest (every test must run and pass).
@@ -225,16 +225,17 @@ ctx="$work/context"
 stage() { # stage ci|offline
   rm -rf "$ctx"
   mkdir -p "$ctx"
-  (cd "$repo" && tar -cf - --exclude=node_modules --exclude=build --exclude=dist --exclude=prebuilds \
-    --exclude=.cache --exclude=.build-ca.crt package.json package-lock.json tsconfig.json \
-    vitest.config.ts binding.gyp native src scripts test docker) | tar -C "$ctx" -xf -
+  # only the package's sources (no build outputs: they are made in the image)
+  (cd "$repo" && tar -cf - --exclude=node_modules --exclude=.cache --exclude=.build-ca.crt \
+    package.json package-lock.json tsconfig.json vitest.config.ts binding.gyp \
+    native src scripts test docker) | tar -C "$ctx" -xf -
   if [ "$1" = offline ]; then
     [ -d "$repo/node_modules/node-addon-api" ] || setup_fail build "npm ci is not possible in the build and $repo/node_modules is missing (run npm ci)"
     cp -a "$repo/node_modules" "$ctx/node_modules"
   else
     # the CA the host trusts for the registry (a TLS-inspecting proxy's), if any
     local ca="${NODE_EXTRA_CA_CERTS:-}"
-    [ -n "$ca" ] || ca="$(cd "$repo" && npm config get cafile 2>/dev/null || true)"
+    if [ -z "$ca" ]; then ca="$(cd "$repo" && npm config get cafile 2>/dev/null)" || ca=""; fi
     if [ -n "$ca" ] && [ "$ca" != null ] && [ -r "$ca" ]; then cp "$ca" "$ctx/docker/.build-ca.crt"; fi
   fi
 }
@@ -264,16 +265,18 @@ rm -rf "$ctx"
 
 # ---- 4. the kernel tests in a container of the native platform -------------------------------
 run_platform() {
-  local plat="$1" cli="node dist/cli/seccomp-exec.js"
+  local plat="$1"
+  local cli=(node dist/cli/seccomp-exec.js)
   container="seccomp-exec-test-$$-${plat#linux/}"
-  if ! docker run -d --name "$container" --platform "$plat" --network none --init \
+  if ! timeout 120 docker run -d --name "$container" --platform "$plat" --network none --init \
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --cap-add SYS_ADMIN --cap-add SYS_BOOT --cap-add DAC_READ_SEARCH \
       "$image" sleep infinity >"$work/run.log" 2>&1; then
     record "$plat" container FAIL start "$(tail -3 "$work/run.log")"
     return
   fi
-  dexec() { docker exec "$container" "$@"; }
+  # a hung command is stopped (its container is removed at the end anyway)
+  dexec() { timeout 600 docker exec "$container" "$@"; }
 
   # a. baseline: Docker's own filter is off, and unconfined every probe reaches the kernel
   local seccomp
@@ -290,7 +293,7 @@ run_platform() {
 
   # control: with Docker's own seccomp profile and capability set the probes never reach the
   # kernel either, so a test container without the options above would pass for the wrong reason
-  if docker run --rm --platform "$plat" --network none "$image" probe mount reboot unshare \
+  if timeout 120 docker run --rm --platform "$plat" --network none "$image" probe mount reboot unshare \
       >"$work/docker-defaults.txt" 2>&1; then
     check probes "$plat" docker-defaults <"$work/docker-defaults.txt" || true
   else
@@ -301,24 +304,24 @@ run_platform() {
   local group opts
   for group in runtime-default cap-sys-admin cap-sys-boot; do
     case "$group" in
-      runtime-default) opts="" ;;
-      cap-sys-admin) opts="--cap-add CAP_SYS_ADMIN" ;;
-      cap-sys-boot) opts="--cap-add CAP_SYS_BOOT" ;;
+      runtime-default) opts=() ;;
+      cap-sys-admin) opts=(--cap-add CAP_SYS_ADMIN) ;;
+      cap-sys-boot) opts=(--cap-add CAP_SYS_BOOT) ;;
     esac
-    # shellcheck disable=SC2086
-    if dexec $cli $opts -- probe --all >"$work/$group.txt" 2>"$work/$group.err" && [ ! -s "$work/$group.err" ]; then
+    if dexec "${cli[@]}" "${opts[@]}" -- probe --all >"$work/$group.txt" 2>"$work/$group.err" && [ ! -s "$work/$group.err" ]; then
       check probes "$plat" "$group" <"$work/$group.txt" || true
     else
-      record "$plat" "$group" FAIL "seccomp-exec $opts -- probe --all" "$(head -c 400 "$work/$group.err")"
+      record "$plat" "$group" FAIL "seccomp-exec ${opts[*]} -- probe --all" "$(head -c 400 "$work/$group.err")"
     fi
   done
   local out
-  out="$(dexec $cli -- node -e 'console.log(`node ${process.arch} ok`)' 2>&1)" || true
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  out="$(dexec "${cli[@]}" -- node -e 'console.log(`node ${process.arch} ok`)' 2>&1)" || true
   case "$plat:$out" in
     linux/amd64:"node x64 ok"|linux/arm64:"node arm64 ok") record "$plat" runtime-default ok "node runs under runtime/default" "$out" ;;
     *) record "$plat" runtime-default FAIL "node runs under runtime/default" "$out" ;;
   esac
-  out="$(dexec $cli -- sh -c 'grep "^Seccomp:" /proc/self/status' 2>&1 | awk '{print $2}')" || true
+  out="$(dexec "${cli[@]}" -- sh -c 'grep "^Seccomp:" /proc/self/status' 2>&1 | awk '{print $2}')" || true
   if [ "$out" = 2 ]; then record "$plat" runtime-default ok "the command runs in filter mode" "Seccomp: 2"
   else record "$plat" runtime-default FAIL "the command runs in filter mode" "Seccomp: ${out:-?}"; fi
 
@@ -338,7 +341,7 @@ run_platform() {
 emulated_note() {
   # $1: the platform that is not the Docker host's own
   local plat="$1" arch="${1#linux/}" qemu
-  case "$arch" in arm64) qemu=qemu-aarch64 ;; amd64) qemu=qemu-x86_64 ;; esac
+  case "$arch" in arm64) qemu="qemu-aarch64" ;; amd64) qemu="qemu-x86_64" ;; esac
   local how="this Docker host is $native"
   if [ -e "/proc/sys/fs/binfmt_misc/$qemu" ] && grep -q '^enabled' "/proc/sys/fs/binfmt_misc/$qemu" 2>/dev/null; then
     how="$how: $plat containers would run under qemu-user (binfmt $qemu), which answers seccomp() with ENOSYS, so seccomp cannot be tested there"
