@@ -10,12 +10,13 @@
 #    config), no bridge, no iptables, no IP forwarding, and stops it by its PID at the end,
 #    leaving the host as found. Storage: overlay2 when the kernel has overlayfs and the work
 #    directory's file system carries it (ext4, xfs, btrfs), else vfs. vfs works everywhere but
-#    copies the whole file system for every build step and container: about 6 minutes for the
-#    build alone on a 2-core machine, against seconds with overlay2.
-# 2. Base image: --base IMAGE, else node:20-bookworm-slim with an existing daemon; with its own
-#    daemon (or --local-base) a local one, since no registry may be reachable: a debootstrap
-#    rootfs with this machine's Node (docker/make-base.sh, cached in .cache/docker/ or
-#    $SECCOMP_EXEC_DOCKER_CACHE), `docker import`ed and passed as the build argument BASE.
+#    copies the whole file system for every build step and container: measured on a 2-core
+#    machine, the build takes 1.5 to 6 minutes with vfs against about 15 s with overlay2.
+# 2. Base image: --base IMAGE, else node:20-bookworm-slim with an existing daemon (if it has it
+#    or can pull it); with its own daemon, with --local-base, or when the pull fails, a local
+#    one, since no registry may be reachable: a debootstrap rootfs with this machine's Node
+#    (docker/make-base.sh, cached in .cache/docker/ or $SECCOMP_EXEC_DOCKER_CACHE), `docker
+#    import`ed and passed as the build argument BASE.
 # 3. Build docker/Dockerfile from a staged copy of the package (npm ci, npm run build, the
 #    probe); with its own daemon the build uses the host's network. When the host's npm does
 #    not reach the registry, when that build's npm ci fails, or with --offline, the host's
@@ -113,7 +114,7 @@ cleanup() {
       echo "$state_ip_forward" >/proc/sys/net/ipv4/ip_forward
     fi
     # dockerd makes /run/docker/plugins whatever its exec root
-    if [ "$state_run_docker" = 0 ] && [ -d /run/docker ]; then
+    if [ "$state_run_docker" = 0 ] && [ -d /run/docker ] && ! pgrep -x dockerd >/dev/null; then
       rmdir /run/docker/plugins /run/docker 2>/dev/null || log "left /run/docker (not empty)"
     fi
     if [ -n "$state_cgroup_parent" ]; then
@@ -121,8 +122,9 @@ cleanup() {
         find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
       done
     fi
-  elif [ "$keep_image" = 0 ] && [ -n "${built:-}" ]; then
-    docker rmi -f "$image" >/dev/null 2>&1
+  elif [ "$keep_image" = 0 ]; then
+    [ -n "${built:-}" ] && docker rmi -f "$image" >/dev/null 2>&1
+    [ -n "${local_base_imported:-}" ] && docker rmi -f seccomp-exec-base:local >/dev/null 2>&1
   fi
   check summary
   local s=$?
@@ -207,19 +209,24 @@ if [ -z "$base" ]; then
     docker import -m "seccomp-exec test base: debootstrap bookworm + host Node" \
       "$tarball" "$base" >/dev/null || setup_fail base "docker import $tarball failed"
     record setup setup ok base "$base imported from ${tarball#"$repo"/} after $(elapsed)"
-  else
+  elif docker image inspect node:20-bookworm-slim >/dev/null 2>&1 \
+      || timeout 300 docker pull node:20-bookworm-slim >"$work/pull.log" 2>&1; then
     base="node:20-bookworm-slim"
+  else
+    # no registry for images: the local base works with any daemon
+    tarball="$("$here/make-base.sh")" || setup_fail base "node:20-bookworm-slim cannot be pulled and docker/make-base.sh failed"
+    base="seccomp-exec-base:local"
+    docker import "$tarball" "$base" >/dev/null || setup_fail base "docker import $tarball failed"
+    local_base_imported=1
+    record setup setup ok base "node:20-bookworm-slim cannot be pulled ($(tail -1 "$work/pull.log")); $base imported from ${tarball#"$repo"/}"
   fi
 fi
 
 # ---- 3. build --------------------------------------------------------------------------------
 if [ "$npm_mode" = auto ]; then
-  if [ "$daemon_mode" = own ]; then
-    # the build runs on the host network: when npm on the host reaches the registry, npm ci may
-    if timeout 30 npm ping >/dev/null 2>&1; then npm_mode=ci-or-offline; else npm_mode=offline; fi
-  else
-    npm_mode=ci
-  fi
+  # when npm on the host reaches the registry, npm ci in the build may (its own daemon builds
+  # on the host network); if it does not, the host's node_modules is used
+  if timeout 30 npm ping >/dev/null 2>&1; then npm_mode=ci-or-offline; else npm_mode=offline; fi
 fi
 ctx="$work/context"
 stage() { # stage ci|offline
