@@ -327,3 +327,13 @@ describe('x86 socketcall/ipc multiplexers (as libseccomp applies them)', () => {
       .toThrow(/test.json:syscalls\[1\]: read: same argument conditions as test.json:syscalls\[0\] with a different action/);
   });
 });
+
+describe('errno range', () => {
+  it('refuses an ERRNO above the kernel\'s MAX_ERRNO (libseccomp refuses it too); TRACE data may use 16 bits', () => {
+    expect(() => compile(profile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO', errnoRet: 4096 }] }), X86))
+      .toThrow('test.json:syscalls[0]: errnoRet 4096 out of range for SCMP_ACT_ERRNO (0..4095, the kernel\'s MAX_ERRNO)');
+    const f = compile(profile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_TRACE', errnoRet: 40000 }] }), X86);
+    expect(run(f, 'x86_64', 'read')).toBe((SECCOMP_RET_TRACE | 40000) >>> 0);
+    expect(() => compile(profile({ defaultAction: 'SCMP_ACT_ALLOW' }), { ...X86, deny: [{ name: 'read', errno: 5000 }] })).toThrow(/--deny read: errno 5000 out of range \(0..4095\)/);
+  });
+});

@@ -16,6 +16,8 @@ import { SeccompError } from '../errors.js';
 
 /** EPERM, the errno used when a profile gives none (as runc does). */
 export const EPERM = 1;
+/** The largest errno the kernel passes back (MAX_ERRNO); libseccomp refuses larger ones. */
+export const MAX_ERRNO = 4095;
 /** ENOSYS, returned for syscall numbers newer than the profile knows. */
 export const ENOSYS = 38;
 
@@ -29,6 +31,9 @@ export function actionValue(action: ActionName, data: number | undefined, where:
     throw new SeccompError(`${where}: errnoRet ${String(data)} out of range (0..65535)`);
   }
   const base = actionBase(action);
+  if (base === SECCOMP_RET_ERRNO && d > MAX_ERRNO) {
+    throw new SeccompError(`${where}: errnoRet ${d} out of range for SCMP_ACT_ERRNO (0..${MAX_ERRNO}, the kernel's MAX_ERRNO)`);
+  }
   return base === SECCOMP_RET_ERRNO || base === SECCOMP_RET_TRACE ? (base | d) >>> 0 : base;
 }
 

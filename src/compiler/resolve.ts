@@ -6,7 +6,7 @@ import type { ArchName, MachineName } from '../arch/types.js';
 import { ARCHES, MACHINES, archFromProfileName, argWidths, syscallNumber, knownOnAnyArch } from '../arch/index.js';
 import type { ArgCondition, OperatorName, Profile, SyscallRule } from '../profile/types.js';
 import { SeccompError } from '../errors.js';
-import { actionValue, ENOSYS, EPERM, parseActionSpec } from './actions.js';
+import { actionValue, ENOSYS, EPERM, MAX_ERRNO, parseActionSpec } from './actions.js';
 import { SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, actionRank } from '../bpf/seccomp.js';
 
 const U32 = 0xffffffffn;
@@ -316,7 +316,7 @@ export function resolveProfile(profile: Profile, opts: ResolveOptions): Resolved
   for (const name of opts.allow ?? []) overrides.push({ name, ret: SECCOMP_RET_ALLOW, origin: `--allow ${name}` });
   for (const d of opts.deny ?? []) {
     const errno = d.errno ?? EPERM;
-    if (!Number.isInteger(errno) || errno < 0 || errno > 0xffff) throw new SeccompError(`--deny ${d.name}: errno ${errno} out of range (0..65535)`);
+    if (!Number.isInteger(errno) || errno < 0 || errno > MAX_ERRNO) throw new SeccompError(`--deny ${d.name}: errno ${errno} out of range (0..${MAX_ERRNO})`);
     overrides.push({ name: d.name, ret: (SECCOMP_RET_ERRNO | errno) >>> 0, origin: `--deny ${d.name}` });
   }
   for (const o of overrides) {
