@@ -14,6 +14,7 @@
  *
  * Needs Linux with apt-get, dpkg and gcc (Debian/Ubuntu); skipped elsewhere.
  */
+import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -384,15 +385,16 @@ describe.skipIf(!CAN_RUN)('libseccomp 2.6.0 (as runc uses it) versus our compile
 
   /**
    * Docker's and Podman's default profiles are not part of this repository: they are read from
-   * $SECCOMP_EXEC_SHARED_PROFILES (default /work/shared/profiles) when present. containerd's
-   * default, which the package carries, is always compared.
+   * $SECCOMP_EXEC_SHARED_PROFILES (default: the shared/ folder beside the repository, as in CI);
+   * all three must be there. containerd's default, which the package carries, is always compared.
    */
   function realProfiles(): { name: string; text: string }[] {
-    const dir = process.env.SECCOMP_EXEC_SHARED_PROFILES ?? '/work/shared/profiles';
+    const dir = process.env.SECCOMP_EXEC_SHARED_PROFILES ?? fileURLToPath(new URL('../../shared/profiles/', import.meta.url));
     const out: { name: string; text: string }[] = [];
     for (const f of ['moby-default.json', 'moby-profiles-default.json', 'podman-seccomp.json']) {
       const path = join(dir, f);
-      if (existsSync(path)) out.push({ name: f, text: readFileSync(path, 'utf8') });
+      if (!existsSync(path)) throw new Error(`shared profile ${path} is missing (set SECCOMP_EXEC_SHARED_PROFILES)`);
+      out.push({ name: f, text: readFileSync(path, 'utf8') });
     }
     out.push({ name: 'containerd default (built in)', text: defaultProfileText() });
     return out;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ import {
 } from '../src/profile/index.js';
 import { SeccompError } from '../src/errors.js';
 
-const SHARED = '/work/shared/profiles';
+const SHARED = fileURLToPath(new URL('../../shared/profiles/', import.meta.url));
 const SHARED_FILES = ['moby-default.json', 'moby-profiles-default.json', 'podman-seccomp.json'];
 
 function load(name: string): Profile {
