@@ -11,6 +11,8 @@
  * Input on stdin, one profile after another (tokens separated by blanks):
  *   profile <id> <machine: x86_64|aarch64> <default action, hex u32>
  *   arch <libseccomp arch name>                      (zero or more)
+ *   optimize <1|2>                                   (optional: force SCMP_FLTATR_CTL_OPTIMIZE;
+ *                                                     without it, runc's choice: 2 when > 32 rules)
  *   rule <name> <action hex u32> <ncond> { <index> <op 1..7> <value> <valueTwo> }
  *   end
  * One `rule` line per syscall name (runc's configs.Syscall). Values are unsigned
@@ -114,7 +116,7 @@ static void dump_tables(void)
 int main(int argc, char **argv)
 {
 	char tok[64], id[64], machine[64], arches[MAX_ARCHES][64];
-	unsigned int narch, nrule, i, j;
+	unsigned int narch, nrule, optimize, i, j;
 	uint32_t def;
 
 	/* libseccomp probes the running kernel (API level, available actions) through the native
@@ -147,6 +149,7 @@ int main(int argc, char **argv)
 			die("bad profile line");
 		narch = 0;
 		nrule = 0;
+		optimize = 0;
 		for (;;) {
 			if (!read_token(tok, sizeof(tok)))
 				die("unexpected end of input");
@@ -156,6 +159,9 @@ int main(int argc, char **argv)
 				if (narch == MAX_ARCHES || !read_token(arches[narch], 64))
 					die("bad arch line");
 				narch++;
+			} else if (strcmp(tok, "optimize") == 0) {
+				if (scanf("%u", &optimize) != 1 || optimize < 1 || optimize > 2)
+					die("bad optimize line");
 			} else if (strcmp(tok, "rule") == 0) {
 				struct rule *r = &rules[nrule];
 				if (nrule == MAX_RULES)
@@ -200,8 +206,10 @@ int main(int argc, char **argv)
 			if (rc < 0 && rc != -EEXIST)
 				die("seccomp_arch_add failed");
 		}
-		/* runc: binary tree optimisation when len(config.Syscalls) > 32 */
-		if (nrule > 32 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+		/* runc: binary tree optimisation when len(config.Syscalls) > 32, unless forced */
+		if (optimize == 0 && nrule > 32)
+			optimize = 2;
+		if (optimize != 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, optimize) < 0)
 			die("cannot set optimize level");
 		if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
 			die("cannot clear NNP");

@@ -56,6 +56,11 @@ export interface PlainProfile {
   /** config.Architectures as libseccomp names (the native one may be absent: runc adds it). */
   readonly arches: readonly LsArch[];
   readonly rules: readonly PlainRule[];
+  /**
+   * Force libseccomp's optimisation level (1: priority-ordered list, 2: binary tree). Absent:
+   * runc's choice, 2 when there are more than 32 rules, else libseccomp's default (1).
+   */
+  readonly optimize?: 1 | 2;
 }
 
 /** What libseccomp (as runc drives it) made of a profile. */
@@ -97,6 +102,7 @@ const u64 = (v: bigint): string => BigInt.asUintN(64, v).toString();
 function serialise(p: PlainProfile, id: number): string {
   const lines = [`profile ${id} ${p.machine} ${(p.defaultAction >>> 0).toString(16)}`];
   for (const a of p.arches) lines.push(`arch ${a}`);
+  if (p.optimize !== undefined) lines.push(`optimize ${p.optimize}`);
   for (const r of p.rules) {
     if (!/^[A-Za-z0-9_]{1,63}$/.test(r.name)) throw new Error(`syscall name "${r.name}" cannot be passed to the harness`);
     const conds = r.args.map((c) => `${c.index} ${OP_NUMBERS[c.op]} ${u64(c.value)} ${u64(c.valueTwo)}`);
