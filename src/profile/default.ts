@@ -37,9 +37,24 @@ export const CONTAINERD_DEFAULT_PROVENANCE = {
 /** The `source` of the built-in profile, as Kubernetes names it. */
 export const DEFAULT_PROFILE_SOURCE = 'runtime/default';
 
-/** Absolute path of the data file. */
+/**
+ * The data file's text embedded at build time: scripts/bundle.mjs defines this identifier in
+ * the command-line bundles (which live in dist/cli/, not next to data/). Undeclared, and so
+ * `typeof` 'undefined', in tsc's output and under vitest, which read the file.
+ */
+declare const __SECCOMP_EXEC_DEFAULT_PROFILE__: string | undefined;
+
+function embeddedText(): string | undefined {
+  return typeof __SECCOMP_EXEC_DEFAULT_PROFILE__ === 'string' ? __SECCOMP_EXEC_DEFAULT_PROFILE__ : undefined;
+}
+
+/**
+ * Absolute path of the data file: next to this module (`dist/profile/data/`, `src/profile/data/`),
+ * or, from a command-line bundle in `dist/cli/`, in `dist/profile/data/`.
+ */
 export function defaultProfilePath(): string {
-  return fileURLToPath(new URL('./data/containerd-default.json', import.meta.url));
+  const rel = embeddedText() === undefined ? './data/containerd-default.json' : '../profile/data/containerd-default.json';
+  return fileURLToPath(new URL(rel, import.meta.url));
 }
 
 let cached: Profile | undefined;
@@ -49,11 +64,11 @@ let cached: Profile | undefined;
  * Its `source` is `runtime/default`.
  */
 export function defaultProfile(): Profile {
-  cached ??= parseProfile(readProfileText(defaultProfilePath()), DEFAULT_PROFILE_SOURCE, { strict: true });
+  cached ??= parseProfile(defaultProfileText(), DEFAULT_PROFILE_SOURCE, { strict: true });
   return cached;
 }
 
 /** The data file's JSON text (Docker's extended form). */
 export function defaultProfileText(): string {
-  return readProfileText(defaultProfilePath());
+  return embeddedText() ?? readProfileText(defaultProfilePath());
 }
