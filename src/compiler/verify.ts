@@ -42,7 +42,7 @@ export class VerificationError extends SeccompError {
 /** Interesting values for one argument index of a conditional decision. */
 function boundaryValues(conds: readonly ResolvedCondition[]): bigint[] {
   const out = new Set<bigint>([0n, U64, U32, 1n << 32n]);
-  const add = (v: bigint) => out.add(((v % (1n << 64n)) + (1n << 64n)) % (1n << 64n));
+  const add = (v: bigint) => out.add(BigInt.asUintN(64, v)); // v modulo 2^64
   for (const c of conds) {
     const vs = c.op === 'SCMP_CMP_MASKED_EQ' ? [c.valueTwo, c.valueTwo | (~c.value & U64), c.value, c.valueTwo ^ (c.value & -c.value)] : [c.value];
     for (const v of vs) {
@@ -56,9 +56,32 @@ function boundaryValues(conds: readonly ResolvedCondition[]): bigint[] {
   return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Argument vectors covering the boundaries of every condition (capped, deterministic). */
-function argVectors(d: SyscallDecision): bigint[][] {
-  if (d.kind === 'action') return [[0n, 0n, 0n, 0n, 0n, 0n], [U64, U64, U64, U64, U64, U64]];
+/** No arguments: the input of numbers without a decision (all argument words zero). */
+const NO_ARGS: readonly bigint[] = [];
+/** The argument vectors an unconditional decision is checked with: all zero, all ones. */
+const ACTION_VECTORS: readonly (readonly bigint[])[] = [[0n, 0n, 0n, 0n, 0n, 0n], [U64, U64, U64, U64, U64, U64]];
+
+/**
+ * Argument vectors covering the boundaries of every condition (capped, deterministic). They
+ * depend only on each condition's index, operator and operands, so `memo` (keyed by those)
+ * shares them between decisions with the same conditions (the same rule on several ABIs).
+ */
+function argVectors(d: SyscallDecision, memo: Map<string, readonly (readonly bigint[])[]>): readonly (readonly bigint[])[] {
+  if (d.kind === 'action') return ACTION_VECTORS;
+  let key = '';
+  for (const r of d.rules) {
+    for (const c of r.conditions) key += `${c.index} ${c.op} ${c.value} ${c.valueTwo};`;
+    key += '|';
+  }
+  let vectors = memo.get(key);
+  if (vectors === undefined) {
+    vectors = conditionVectors(d);
+    memo.set(key, vectors);
+  }
+  return vectors;
+}
+
+function conditionVectors(d: SyscallDecision & { kind: 'args' }): bigint[][] {
   const byIndex = new Map<number, ResolvedCondition[]>();
   for (const r of d.rules) for (const c of r.conditions) byIndex.set(c.index, [...(byIndex.get(c.index) ?? []), c]);
   const idx = [...byIndex.keys()].sort((a, b) => a - b);
@@ -92,17 +115,28 @@ export function verifyProgram(program: BpfProgram, f: ResolvedFilter): VerifySta
   validateProgram(program);
   const p: PreparedProgram = prepareProgram(program);
   let checked = 0;
-  const words = new Uint32Array(16); // seccomp_data with zero arguments, for the common case
+  // The seccomp_data the emulator reads, as 16 words: nr, arch, instruction pointer (always 0),
+  // then each argument as low and high half, as the kernel lays it out (little-endian).
+  const words = new Uint32Array(16);
   const check = (arch: number, nr: number, args: readonly bigint[], abiName: string) => {
     const want = evaluate(f, { arch, nr, args });
-    let got: number;
-    if (args.length === 0) {
-      words[0] = nr >>> 0;
-      words[1] = arch >>> 0;
-      got = p.evaluateWords(words);
-    } else {
-      got = p.evaluate(nr >>> 0, arch, args);
+    words[0] = nr >>> 0;
+    words[1] = arch >>> 0;
+    for (let i = 0; i < 6; i++) {
+      // Argument values are unsigned 64-bit; the common ones (0 and all ones) need no BigInt arithmetic.
+      const a = i < args.length ? args[i]! : 0n;
+      if (a === 0n) {
+        words[4 + 2 * i] = 0;
+        words[5 + 2 * i] = 0;
+      } else if (a === U64) {
+        words[4 + 2 * i] = 0xffffffff;
+        words[5 + 2 * i] = 0xffffffff;
+      } else {
+        words[4 + 2 * i] = Number(a & U32);
+        words[5 + 2 * i] = Number((a >> 32n) & U32);
+      }
     }
+    const got = p.evaluateWords(words);
     checked++;
     if (got >>> 0 !== want.ret >>> 0) {
       throw new VerificationError(
@@ -115,13 +149,14 @@ export function verifyProgram(program: BpfProgram, f: ResolvedFilter): VerifySta
   // Foreign architectures.
   const audits = new Set(f.arches.map((a) => a.auditArch));
   for (const arch of [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, 0, 0xffffffff, 0x40000028 ^ 1]) {
-    if (!audits.has(arch)) for (const nr of [0, 1, 59, 221, 0xffffffff]) check(arch, nr, [], 'foreign arch');
+    if (!audits.has(arch)) for (const nr of [0, 1, 59, 221, 0xffffffff]) check(arch, nr, NO_ARGS, 'foreign arch');
   }
   // x32 numbers when x32 is not selected.
   if (f.machine === 'x86_64' && !f.arches.some((a) => a.arch === 'x32')) {
-    for (const nr of [X32_SYSCALL_BIT, X32_SYSCALL_BIT + 1, X32_SYSCALL_BIT + 59, 0x7fffffff, 0xffffffff]) check(AUDIT_ARCH_X86_64, nr, [], 'x32 (not selected)');
+    for (const nr of [X32_SYSCALL_BIT, X32_SYSCALL_BIT + 1, X32_SYSCALL_BIT + 59, 0x7fffffff, 0xffffffff]) check(AUDIT_ARCH_X86_64, nr, NO_ARGS, 'x32 (not selected)');
   }
 
+  const vectorMemo = new Map<string, readonly (readonly bigint[])[]>();
   let unconditionallyAllowed = 0;
   let cacheableAllowed = 0;
   let cacheCandidates = 0;
@@ -141,7 +176,8 @@ export function verifyProgram(program: BpfProgram, f: ResolvedFilter): VerifySta
     for (const nr of numbers) {
       if (nr < 0 || nr > 0xffffffff) continue;
       const d = abi.decisions.get(nr);
-      for (const args of d ? argVectors(d) : [[]]) check(abi.auditArch, nr, args, abi.arch);
+      if (d === undefined) check(abi.auditArch, nr, NO_ARGS, abi.arch);
+      else for (const args of argVectors(d, vectorMemo)) check(abi.auditArch, nr, args, abi.arch);
     }
     // Allow-cache: every unconditionally allowed number on native/compat ABIs must be cacheable.
     for (const [nr, d] of abi.decisions) {
