@@ -22,9 +22,27 @@ interface TableModule {
   readonly SYSCALLS: Readonly<Record<string, number>>;
 }
 
+/**
+ * An ABI whose name → number Map is built on first use: a compile for x86_64 never needs the
+ * aarch64 and arm maps (start-up time of the command-line tools).
+ */
 function makeArch(name: ArchName, profileName: string, auditArch: number, table: TableModule): ArchInfo {
-  const syscalls = new Map<string, number>(Object.entries(table.SYSCALLS));
-  return Object.freeze({ name, profileName, auditArch, syscalls, tableSource: table.SOURCE });
+  let syscalls: Map<string, number> | undefined;
+  return Object.freeze({
+    name,
+    profileName,
+    auditArch,
+    get syscalls(): ReadonlyMap<string, number> {
+      if (syscalls === undefined) {
+        const m = new Map<string, number>();
+        const numbers = table.SYSCALLS;
+        for (const key of Object.keys(numbers)) m.set(key, numbers[key]!);
+        syscalls = m;
+      }
+      return syscalls;
+    },
+    tableSource: table.SOURCE,
+  });
 }
 
 /**
