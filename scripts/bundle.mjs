@@ -7,12 +7,14 @@
 // paths they compute from import.meta.url still hold: ../../package.json (version) and
 // ../../ (the package root node-gyp-build searches for the add-on). node-gyp-build is loaded at
 // run time (external). The built-in profile (src/profile/data/containerd-default.json) is
-// embedded as a string, so the bundle does not depend on where the data file is.
+// embedded, as text and as the model parsed at build time, so the bundle does not depend on
+// where the data file is and does not parse it at every start.
 //
 // Run after `tsc` (npm's postbuild does). Without esbuild (a production install that builds
 // from source without dev dependencies) tsc's unbundled output is kept: slower to start,
 // same behaviour.
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -27,7 +29,16 @@ try {
 }
 
 const profileText = readFileSync(`${root}src/profile/data/containerd-default.json`, 'utf8');
-JSON.parse(profileText); // fail the build on a broken data file, not at run time
+// The built-in profile parsed now, with the library's own strict parser (tsc's output), so the
+// bundles do not parse it at every start. Bigints travel as {"$bigint": "DIGITS"}; reviving the
+// encoding must give exactly the parsed model, or the build fails.
+const { parseProfile } = await import(new URL('../dist/profile/load.js', import.meta.url).href);
+const { reviveProfileModel, DEFAULT_PROFILE_SOURCE } = await import(new URL('../dist/profile/default.js', import.meta.url).href);
+const model = parseProfile(profileText, DEFAULT_PROFILE_SOURCE, { strict: true });
+const encodedModel = JSON.stringify(model, (_key, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+if (!isDeepStrictEqual(reviveProfileModel(JSON.parse(encodedModel)), model)) {
+  throw new Error('bundle: the encoded built-in profile does not revive to the parsed profile');
+}
 
 await esbuild.build({
   absWorkingDir: root,
@@ -45,6 +56,7 @@ await esbuild.build({
   },
   define: {
     __SECCOMP_EXEC_DEFAULT_PROFILE__: JSON.stringify(profileText),
+    __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__: encodedModel,
   },
   sourcemap: 'linked',
   legalComments: 'eof',

@@ -49,6 +49,38 @@ function embeddedText(): string | undefined {
 }
 
 /**
+ * The same data already parsed (strictly, by {@link parseProfile}) at build time, as JSON with
+ * each bigint written `{"$bigint": "DIGITS"}` (see {@link reviveProfileModel}): defined next to
+ * `__SECCOMP_EXEC_DEFAULT_PROFILE__` in the bundles, so they skip parsing at every start.
+ * scripts/bundle.mjs checks that reviving it gives exactly what parsing the text gives.
+ */
+declare const __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__: unknown;
+
+/**
+ * Turn the build-time encoding of a parsed profile back into the model: a copy of `value` in
+ * which every `{"$bigint": "DIGITS"}` object is the bigint it spells.
+ * @internal used by this module and scripts/bundle.mjs
+ */
+export function reviveProfileModel(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reviveProfileModel);
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '$bigint' && typeof o.$bigint === 'string') return BigInt(o.$bigint);
+    const out: Record<string, unknown> = {};
+    for (const k of keys) out[k] = reviveProfileModel(o[k]);
+    return out;
+  }
+  return value;
+}
+
+function embeddedProfile(): Profile | undefined {
+  return typeof __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__ === 'object'
+    ? (reviveProfileModel(__SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__) as Profile)
+    : undefined;
+}
+
+/**
  * Absolute path of the data file: next to this module (`dist/profile/data/`, `src/profile/data/`),
  * or, from a command-line bundle in `dist/cli/`, in `dist/profile/data/`.
  */
@@ -64,7 +96,7 @@ let cached: Profile | undefined;
  * Its `source` is `runtime/default`.
  */
 export function defaultProfile(): Profile {
-  cached ??= parseProfile(defaultProfileText(), DEFAULT_PROFILE_SOURCE, { strict: true });
+  cached ??= embeddedProfile() ?? parseProfile(defaultProfileText(), DEFAULT_PROFILE_SOURCE, { strict: true });
   return cached;
 }
 
