@@ -19,7 +19,25 @@ export type { ArchInfo, ArchName, MachineName } from './types.js';
 
 interface TableModule {
   readonly SOURCE: string;
-  readonly SYSCALLS: Readonly<Record<string, number>>;
+  /** One `name number` pair per line (decimal, or hex with 0x). */
+  readonly SYSCALLS: string;
+}
+
+/** Parse a generated table's text into name → number. */
+function parseTable(arch: ArchName, text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const sp = line.indexOf(' ');
+    const name = sp > 0 ? line.slice(0, sp) : '';
+    const digits = sp > 0 ? line.slice(sp + 1) : '';
+    const nr = digits === '' ? NaN : Number(digits);
+    if (name === '' || !Number.isInteger(nr) || nr < 0 || nr > 0xffffffff || m.has(name)) {
+      throw new Error(`internal: bad line ${JSON.stringify(line)} in the ${arch} syscall table`);
+    }
+    m.set(name, nr);
+  }
+  return m;
 }
 
 /**
@@ -33,12 +51,7 @@ function makeArch(name: ArchName, profileName: string, auditArch: number, table:
     profileName,
     auditArch,
     get syscalls(): ReadonlyMap<string, number> {
-      if (syscalls === undefined) {
-        const m = new Map<string, number>();
-        const numbers = table.SYSCALLS;
-        for (const key of Object.keys(numbers)) m.set(key, numbers[key]!);
-        syscalls = m;
-      }
+      syscalls ??= parseTable(name, table.SYSCALLS);
       return syscalls;
     },
     tableSource: table.SOURCE,
