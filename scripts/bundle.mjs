@@ -40,6 +40,32 @@ if (!isDeepStrictEqual(reviveProfileModel(JSON.parse(encodedModel)), model)) {
   throw new Error('bundle: the encoded built-in profile does not revive to the parsed profile');
 }
 
+/**
+ * commander requires node:child_process at load time, only to spawn executable subcommands,
+ * which neither CLI has; loading it pulls in net, dgram and their bindings (~2 ms at every
+ * start). Give commander a stand-in that loads the real module on first use.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'lazy-child-process', namespace: 'seccomp-exec-bundle' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'seccomp-exec-bundle' }, () => ({
+      loader: 'js',
+      contents:
+        "let real;\n" +
+        "const load = () => (real ??= require('node:child_process'));\n" +
+        "module.exports = new Proxy({}, {\n" +
+        "  get: (_t, key) => load()[key],\n" +
+        "  has: (_t, key) => key in load(),\n" +
+        "});\n",
+    }));
+  },
+};
+
 await esbuild.build({
   absWorkingDir: root,
   entryPoints: CLIS.map((name) => ({ in: `src/cli/${name}.ts`, out: name })),
@@ -50,13 +76,15 @@ await esbuild.build({
   target: 'node20',
   tsconfig: 'tsconfig.json',
   external: ['node-gyp-build'],
+  plugins: [lazyChildProcess],
   // commander is CommonJS: give its require() calls of node:* built-ins a real require.
   banner: {
     js: "import { createRequire as __seccompExecCreateRequire } from 'node:module'; const require = __seccompExecCreateRequire(import.meta.url);",
   },
   define: {
     __SECCOMP_EXEC_DEFAULT_PROFILE__: JSON.stringify(profileText),
-    __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__: encodedModel,
+    // as a string (JSON.parse at first use): an object define would be built at every start
+    __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__: JSON.stringify(encodedModel),
   },
   sourcemap: 'linked',
   legalComments: 'eof',

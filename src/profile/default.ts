@@ -49,12 +49,13 @@ function embeddedText(): string | undefined {
 }
 
 /**
- * The same data already parsed (strictly, by {@link parseProfile}) at build time, as JSON with
- * each bigint written `{"$bigint": "DIGITS"}` (see {@link reviveProfileModel}): defined next to
- * `__SECCOMP_EXEC_DEFAULT_PROFILE__` in the bundles, so they skip parsing at every start.
- * scripts/bundle.mjs checks that reviving it gives exactly what parsing the text gives.
+ * The same data already parsed (strictly, by {@link parseProfile}) at build time, as JSON text
+ * with each bigint written `{"$bigint": "DIGITS"}` (see {@link reviveProfileModel}): defined next
+ * to `__SECCOMP_EXEC_DEFAULT_PROFILE__` in the bundles, so they skip our position-keeping parser
+ * and the profile checks at every start. scripts/bundle.mjs checks that reviving it gives exactly
+ * what parsing the text gives.
  */
-declare const __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__: unknown;
+declare const __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__: string | undefined;
 
 /**
  * Turn the build-time encoding of a parsed profile back into the model: a copy of `value` in
@@ -75,8 +76,8 @@ export function reviveProfileModel(value: unknown): unknown {
 }
 
 function embeddedProfile(): Profile | undefined {
-  return typeof __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__ === 'object'
-    ? (reviveProfileModel(__SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__) as Profile)
+  return typeof __SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__ === 'string'
+    ? (reviveProfileModel(JSON.parse(__SECCOMP_EXEC_DEFAULT_PROFILE_MODEL__)) as Profile)
     : undefined;
 }
 
