@@ -49,7 +49,21 @@ export function isConstAllow(prog: BpfProgram, arch: number, nr: number): boolea
   return walk(prog, arch >>> 0, nr >>> 0);
 }
 
+/**
+ * The return value of `prog` for syscall `nr` on `arch` when the kernel's cache walk can decide it
+ * from `nr` and `arch` alone — i.e. the result is the same for every argument and instruction
+ * pointer — else undefined. Unlike the kernel's cache, any constant action counts, not only ALLOW.
+ */
+export function constResult(prog: BpfProgram, arch: number, nr: number): number | undefined {
+  ensureValid(prog);
+  return walkResult(prog, arch >>> 0, nr >>> 0);
+}
+
 function walk(prog: BpfProgram, arch: number, nr: number): boolean {
+  return walkResult(prog, arch, nr) === SECCOMP_RET_ALLOW;
+}
+
+function walkResult(prog: BpfProgram, arch: number, nr: number): number | undefined {
   const len = prog.length;
   let reg = 0;
   for (let pc = 0; pc < len; pc++) {
@@ -58,10 +72,10 @@ function walk(prog: BpfProgram, arch: number, nr: number): boolean {
       case LD_ABS:
         if (k === SECCOMP_DATA_NR) reg = nr;
         else if (k === SECCOMP_DATA_ARCH) reg = arch;
-        else return false; // not a constant (args, ip)
+        else return undefined; // not a constant (args, ip)
         break;
       case RET_K:
-        return k >>> 0 === SECCOMP_RET_ALLOW;
+        return k >>> 0;
       case JA:
         pc += k;
         break;
@@ -81,10 +95,10 @@ function walk(prog: BpfProgram, arch: number, nr: number): boolean {
         reg = (reg & k) >>> 0;
         break;
       default:
-        return false; // an instruction the cache analysis does not understand
+        return undefined; // an instruction the cache analysis does not understand
     }
   }
-  return false; // unreachable for a validated program (it ends with RET)
+  return undefined; // unreachable for a validated program (it ends with RET)
 }
 
 /**

@@ -5,7 +5,7 @@ export { BpfError, findProgramProblem, isValidProgram, validateProgram, opcodeNa
 export type { BpfProblem } from './check.js';
 export { prepareProgram, runProgram } from './emulator.js';
 export type { PreparedProgram, RunOptions, RunResult } from './emulator.js';
-export { constAllowBitmap, countConstAllow, isConstAllow } from './cache.js';
+export { constAllowBitmap, constResult, countConstAllow, isConstAllow } from './cache.js';
 export {
   AUDIT_ARCH_NAMES, accumulatorWords, actionName, disassemble, instructionComments, seccompDataWordName,
 } from './disasm.js';

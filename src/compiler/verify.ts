@@ -5,7 +5,7 @@
  */
 import { prepareProgram, type PreparedProgram } from '../bpf/emulator.js';
 import { validateProgram } from '../bpf/check.js';
-import { isConstAllow } from '../bpf/cache.js';
+import { constResult, isConstAllow } from '../bpf/cache.js';
 import type { BpfProgram } from '../bpf/types.js';
 import {
   AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, X32_SYSCALL_BIT,
@@ -57,17 +57,13 @@ function boundaryValues(conds: readonly ResolvedCondition[]): bigint[] {
 }
 
 /** No arguments: the input of numbers without a decision (all argument words zero). */
-const NO_ARGS: readonly bigint[] = [];
-/** The argument vectors an unconditional decision is checked with: all zero, all ones. */
-const ACTION_VECTORS: readonly (readonly bigint[])[] = [[0n, 0n, 0n, 0n, 0n, 0n], [U64, U64, U64, U64, U64, U64]];
 
 /**
  * Argument vectors covering the boundaries of every condition (capped, deterministic). They
  * depend only on each condition's index, operator and operands, so `memo` (keyed by those)
  * shares them between decisions with the same conditions (the same rule on several ABIs).
  */
-function argVectors(d: SyscallDecision, memo: Map<string, readonly (readonly bigint[])[]>): readonly (readonly bigint[])[] {
-  if (d.kind === 'action') return ACTION_VECTORS;
+function argVectors(d: SyscallDecision & { kind: 'args' }, memo: Map<string, readonly (readonly bigint[])[]>): readonly (readonly bigint[])[] {
   let key = '';
   for (const r of d.rules) {
     for (const c of r.conditions) key += `${c.index} ${c.op} ${c.value} ${c.valueTwo};`;
@@ -146,14 +142,31 @@ export function verifyProgram(program: BpfProgram, f: ResolvedFilter): VerifySta
     }
   };
 
+  /**
+   * Numbers the profile decides without looking at arguments must be decided by the program
+   * without loading any: walk the program knowing only nr and arch (the kernel cache's walk, any
+   * action). This proves the result for every argument value, not just sampled ones.
+   */
+  const checkConst = (arch: number, nr: number, abiName: string) => {
+    const want = evaluate(f, { arch, nr });
+    const got = constResult(program, arch, nr);
+    checked++;
+    if (got === undefined) {
+      throw new VerificationError(`${abiName} nr ${nr >>> 0} (${hex(nr)}): the profile decides it without arguments (${describeRet(want.ret)}, ${want.origin}) but the program's path depends on them`);
+    }
+    if (got >>> 0 !== want.ret >>> 0) {
+      throw new VerificationError(`${abiName} nr ${nr >>> 0} (${hex(nr)}), any arguments: program returns ${describeRet(got)}, profile says ${describeRet(want.ret)} (${want.origin})`);
+    }
+  };
+
   // Foreign architectures.
   const audits = new Set(f.arches.map((a) => a.auditArch));
   for (const arch of [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, 0, 0xffffffff, 0x40000028 ^ 1]) {
-    if (!audits.has(arch)) for (const nr of [0, 1, 59, 221, 0xffffffff]) check(arch, nr, NO_ARGS, 'foreign arch');
+    if (!audits.has(arch)) for (const nr of [0, 1, 59, 221, 0xffffffff]) checkConst(arch, nr, 'foreign arch');
   }
   // x32 numbers when x32 is not selected.
   if (f.machine === 'x86_64' && !f.arches.some((a) => a.arch === 'x32')) {
-    for (const nr of [X32_SYSCALL_BIT, X32_SYSCALL_BIT + 1, X32_SYSCALL_BIT + 59, 0x7fffffff, 0xffffffff]) check(AUDIT_ARCH_X86_64, nr, NO_ARGS, 'x32 (not selected)');
+    for (const nr of [X32_SYSCALL_BIT, X32_SYSCALL_BIT + 1, X32_SYSCALL_BIT + 59, 0x7fffffff, 0xffffffff]) checkConst(AUDIT_ARCH_X86_64, nr, 'x32 (not selected)');
   }
 
   const vectorMemo = new Map<string, readonly (readonly bigint[])[]>();
@@ -176,7 +189,8 @@ export function verifyProgram(program: BpfProgram, f: ResolvedFilter): VerifySta
     for (const nr of numbers) {
       if (nr < 0 || nr > 0xffffffff) continue;
       const d = abi.decisions.get(nr);
-      if (d === undefined) check(abi.auditArch, nr, NO_ARGS, abi.arch);
+      const stubbed = abi.cutoff !== undefined && nr > abi.cutoff;
+      if (d === undefined || d.kind === 'action' || stubbed) checkConst(abi.auditArch, nr, abi.arch);
       else for (const args of argVectors(d, vectorMemo)) check(abi.auditArch, nr, args, abi.arch);
     }
     // Allow-cache: every unconditionally allowed number on native/compat ABIs must be cacheable.
