@@ -8,52 +8,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delimiter } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { haveCommand, kernelSkipReason, runExec, runExecAsync, runPlain, type CliResult } from './helpers/cli.js';
 import { buildProbe, parseProbeLines, removeProbe } from './helpers/probe.js';
 
 const skip = kernelSkipReason();
 
+/** Expected probe results (shared with docker/check.mjs): unconfined as root, and under runtime/default. */
+const EXPECTED = JSON.parse(readFileSync(new URL('./probe/expected.json', import.meta.url), 'utf8')) as {
+  unconfined: Record<string, string>;
+  machineDependent: string[];
+  'runtime-default': Record<string, string>;
+};
 /** What each probe gives unconfined, as root with every capability, on this kernel. */
-const ROOT_RESULTS: Readonly<Record<string, string>> = {
-  mount: 'ENOENT', // tmpfs onto a path that does not exist
-  'mount-remount': 'EINVAL', // EPERM without CAP_SYS_ADMIN
-  umount2: 'EINVAL', // EPERM without CAP_SYS_ADMIN
-  reboot: 'EINVAL', // invalid magic; EPERM without CAP_SYS_BOOT
-  unshare: 'OK', // CLONE_NEWUTS in a throwaway child; EPERM without CAP_SYS_ADMIN
-  'clone-newns': 'OK', // EPERM without CAP_SYS_ADMIN
-  clone: 'OK',
-  clone3: 'EINVAL', // size 0
-  bpf: 'EINVAL', // no such command
-  setns: 'EBADF',
-  open_by_handle_at: 'EBADF',
-  personality: 'OK', // query
-  'personality-addr-no-randomize': 'OK',
-  'socket-inet': 'OK',
-  getpid: 'OK',
-};
+const ROOT_RESULTS: Readonly<Record<string, string>> = EXPECTED.unconfined;
 /** Probes whose unconfined result depends on the machine (file system, vsock module). */
-const MACHINE_DEPENDENT = ['name_to_handle_at', 'socket-vsock', 'socket-vsock-wide'] as const;
-
+const MACHINE_DEPENDENT: readonly string[] = EXPECTED.machineDependent;
 /** Under runtime/default with the container default capabilities. */
-const RUNTIME_DEFAULT: Readonly<Record<string, string>> = {
-  mount: 'EPERM',
-  'mount-remount': 'EPERM',
-  umount2: 'EPERM',
-  reboot: 'EPERM',
-  unshare: 'EPERM',
-  'clone-newns': 'EPERM',
-  clone: 'OK',
-  clone3: 'ENOSYS',
-  bpf: 'EPERM',
-  setns: 'EPERM',
-  open_by_handle_at: 'EPERM',
-  personality: 'OK',
-  'personality-addr-no-randomize': 'EPERM',
-  'socket-inet': 'OK',
-  'socket-vsock': 'EPERM',
-  'socket-vsock-wide': 'EPERM', // 32-bit compare sees AF_VSOCK in the low half
-  getpid: 'OK',
-};
+const RUNTIME_DEFAULT: Readonly<Record<string, string>> = EXPECTED['runtime-default'];
 
 describe.skipIf(skip !== undefined)(`seccomp-exec on the real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let probe: string;
