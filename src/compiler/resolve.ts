@@ -333,8 +333,21 @@ export function resolveProfile(profile: Profile, opts: ResolveOptions): Resolved
     if (!found) warnings.push(`${o.origin}: not a syscall on ${arches.join(', ')}, ignored`);
   }
 
-  for (const [name, list] of [...unknown.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    warnings.push(`${name}: unknown on ${list.join(', ')}, skipped there`);
+  // Unknown names, as runc skips them: a name no table knows is worth a line of its own (a typo,
+  // or a syscall newer than our tables); names of other ABIs are normal in a multi-arch profile
+  // and are summarised per ABI.
+  const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const perAbi = new Map<ArchName, string[]>();
+  for (const [name, list] of [...unknown.entries()].sort((a, b) => byCode(a[0], b[0]))) {
+    if (!knownOnAnyArch(name)) {
+      warnings.push(`${name}: unknown syscall name (in no table: ${Object.keys(ARCHES).join(', ')}), skipped`);
+      continue;
+    }
+    for (const arch of list) perAbi.set(arch, [...(perAbi.get(arch) ?? []), name]);
+  }
+  for (const arch of arches) {
+    const list = perAbi.get(arch);
+    if (list) warnings.push(`${arch}: ${list.length} name${list.length > 1 ? 's' : ''} of the profile not in this ABI's table, skipped: ${list.join(', ')}`);
   }
 
   const stub = !allowLike(defaultRet);

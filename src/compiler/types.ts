@@ -49,7 +49,7 @@ export interface CompiledFilter {
   readonly flags: number;
   /** Profile `listenerPath`, when the profile uses SCMP_ACT_NOTIFY. */
   readonly listenerPath?: string;
-  /** Non-fatal findings, e.g. `mseal: unknown on arm, skipped`. */
+  /** Non-fatal findings, e.g. `no_such_call: unknown syscall name (…), skipped`. */
   readonly warnings: readonly string[];
   /** Summary numbers. */
   readonly stats: CompileStats;
