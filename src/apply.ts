@@ -6,21 +6,20 @@
  * support of every action the program returns, no_new_privs rules); any failure throws and
  * installs nothing. Once installed, a filter cannot be removed: the process stays confined.
  */
-import { machine as osMachine } from 'node:os';
-import { BPF_RET, BPF_K, type BpfProgram } from './bpf/types.js';
+import type { BpfProgram } from './bpf/types.js';
+import { programReturns } from './bpf/check.js';
 import {
   SECCOMP_FILTER_FLAG_LOG,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW,
   SECCOMP_FILTER_FLAG_TSYNC,
   SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
-  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-  SECCOMP_RET_ACTION_FULL,
   SECCOMP_RET_USER_NOTIF,
   SECCOMP_RET_NAMES,
+  filterFlagNames,
 } from './bpf/seccomp.js';
 import type { CompileOptions, CompiledFilter } from './compiler/types.js';
-import type { MachineName } from './arch/types.js';
+import { hostMachine } from './arch/index.js';
 import { SeccompError } from './errors.js';
 import { compile } from './compiler/index.js';
 import { encodeProgram, loadNative, type NativeBinding } from './native/index.js';
@@ -82,29 +81,8 @@ export interface ApplyResult {
 /** Anything {@link apply} can install. A string is a profile reference (`runtime/default`, `unconfined`, `localhost/<path>`, a path). */
 export type ApplyTarget = CompiledFilter | BpfProgram | Profile | string;
 
-const FLAG_NAMES: readonly (readonly [number, string])[] = [
-  [SECCOMP_FILTER_FLAG_TSYNC, 'TSYNC'],
-  [SECCOMP_FILTER_FLAG_LOG, 'LOG'],
-  [SECCOMP_FILTER_FLAG_SPEC_ALLOW, 'SPEC_ALLOW'],
-  [SECCOMP_FILTER_FLAG_NEW_LISTENER, 'NEW_LISTENER'],
-  [SECCOMP_FILTER_FLAG_TSYNC_ESRCH, 'TSYNC_ESRCH'],
-  [SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 'WAIT_KILLABLE_RECV'],
-];
-
 /** Names of SECCOMP_FILTER_FLAG_* bits (unknown bits as hex). */
-export function filterFlagNames(flags: number): string[] {
-  const out: string[] = [];
-  let rest = flags >>> 0;
-  for (const [bit, name] of FLAG_NAMES) {
-    if (rest & bit) {
-      out.push(name);
-      rest = (rest & ~bit) >>> 0;
-    }
-  }
-  if (rest) out.push(`0x${rest.toString(16)}`);
-  return out;
-}
-
+export { filterFlagNames };
 
 function actionLabel(action: number): string {
   const hex = `0x${action.toString(16).padStart(8, '0')}`;
@@ -117,22 +95,13 @@ function actionLabel(action: number): string {
  * @throws SeccompError when a `RET A` makes the returned value impossible to know statically.
  */
 export function returnedActions(program: BpfProgram): number[] {
-  const set = new Set<number>();
-  program.forEach((ins, i) => {
-    if ((ins.code & 0x07) !== BPF_RET) return;
-    if (ins.code !== (BPF_RET | BPF_K)) {
-      throw new SeccompError(
-        `apply: instruction ${i} returns a computed value (RET A), so the actions the kernel must support cannot be checked; nothing installed`,
-      );
-    }
-    set.add(((ins.k >>> 0) & SECCOMP_RET_ACTION_FULL) >>> 0);
-  });
-  return [...set].sort((a, b) => a - b);
-}
-
-function hostMachine(): MachineName | string {
-  const m = osMachine();
-  return m === 'arm64' ? 'aarch64' : m;
+  const { actions, computed } = programReturns(program);
+  if (computed.length > 0) {
+    throw new SeccompError(
+      `apply: instruction ${computed[0]} returns a computed value (RET A), so the actions the kernel must support cannot be checked; nothing installed`,
+    );
+  }
+  return [...actions];
 }
 
 function isCompiledFilter(t: unknown): t is CompiledFilter {
@@ -195,7 +164,7 @@ function installFilter(target: CompiledFilter | BpfProgram, options: ApplyOption
   const warnings: string[] = compiled ? [...compiled.warnings] : [];
 
   if (compiled && compiled.machine !== hostMachine()) {
-    throw new SeccompError(`apply: the filter was compiled for ${compiled.machine}, this machine is ${hostMachine()}; nothing installed`);
+    throw new SeccompError(`apply: the filter was compiled for ${compiled.machine}, this machine is ${hostMachine() ?? process.arch}; nothing installed`);
   }
 
   const threads = options.threads ?? 'all';

@@ -9,20 +9,15 @@
  */
 import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { BPF_K, BPF_RET, type BpfProgram } from './bpf/types.js';
-import {
-  SECCOMP_FILTER_FLAG_LOG,
-  SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-  SECCOMP_FILTER_FLAG_TSYNC,
-  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-  SECCOMP_RET_ACTION_FULL,
-  SECCOMP_RET_USER_NOTIF,
-} from './bpf/seccomp.js';
+import type { BpfProgram } from './bpf/types.js';
+import { programReturns } from './bpf/check.js';
+import { SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_RET_USER_NOTIF, filterFlagNames } from './bpf/seccomp.js';
 import { capabilityNumber } from './capabilities.js';
 import { compile } from './compiler/index.js';
 import { describeRet } from './compiler/actions.js';
 import type { CompileOptions, CompiledFilter } from './compiler/types.js';
 import { SeccompError } from './errors.js';
+import { parseProcStatus } from './status.js';
 import { encodeProgram, loadNative, type NativeBinding } from './native/index.js';
 import { loadProfile } from './profile/reference.js';
 import type { Profile } from './profile/types.js';
@@ -139,9 +134,9 @@ export function holdsCapability(name: string, statusText?: string): boolean {
       return false;
     }
   }
-  const m = /^CapEff:\s*([0-9a-fA-F]+)\s*$/m.exec(text);
-  if (!m) return false;
-  return ((BigInt(`0x${m[1]!}`) >> BigInt(bit)) & 1n) === 1n;
+  const caps = parseProcStatus(text, '/proc/self/status').effectiveCapabilities;
+  if (caps === undefined) return false;
+  return ((caps >> BigInt(bit)) & 1n) === 1n;
 }
 
 function timed<T>(phase: string, onPhase: ConfineOptions['onPhase'], fn: () => T): T {
@@ -189,31 +184,12 @@ export async function prepareConfinement(options: ConfineOptions = {}): Promise<
 
 /** Names of the SECCOMP_FILTER_FLAG_* bits in `flags`, e.g. `TSYNC|LOG`. */
 export function describeFlags(flags: number): string {
-  const names: string[] = [];
-  const known: [number, string][] = [
-    [SECCOMP_FILTER_FLAG_TSYNC, 'TSYNC'],
-    [SECCOMP_FILTER_FLAG_LOG, 'LOG'],
-    [SECCOMP_FILTER_FLAG_SPEC_ALLOW, 'SPEC_ALLOW'],
-    [SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 'WAIT_KILLABLE_RECV'],
-  ];
-  let rest = flags >>> 0;
-  for (const [bit, name] of known) {
-    if (rest & bit) {
-      names.push(name);
-      rest &= ~bit;
-    }
-  }
-  if (rest) names.push(`0x${rest.toString(16)}`);
-  return names.length > 0 ? names.join('|') : 'none';
+  return filterFlagNames(flags).join('|') || 'none';
 }
 
 /** Distinct SECCOMP_RET_* actions (upper 16 bits) a program can return. */
 export function programActions(program: BpfProgram): number[] {
-  const actions = new Set<number>();
-  for (const ins of program) {
-    if (ins.code === (BPF_RET | BPF_K)) actions.add((ins.k & SECCOMP_RET_ACTION_FULL) >>> 0);
-  }
-  return [...actions].sort((a, b) => a - b);
+  return [...programReturns(program).actions];
 }
 
 /** The native entry point {@link execConfined} uses (replaceable in tests of the JS flow). */

@@ -29,8 +29,7 @@ import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostMachine } from './arch/index.js';
-import { SECCOMP_RET_ACTION_FULL } from './bpf/seccomp.js';
-import { BPF_K, BPF_RET } from './bpf/types.js';
+import { programReturns } from './bpf/check.js';
 import { compile } from './compiler/index.js';
 import type { CompileOptions, CompiledFilter } from './compiler/types.js';
 import { SeccompError } from './errors.js';
@@ -296,21 +295,13 @@ function remember(key: string, value: PreparedSpawnFilter): PreparedSpawnFilter 
   return value;
 }
 
-function programActions(filter: CompiledFilter): number[] {
-  const set = new Set<number>();
-  for (const ins of filter.program) {
-    if (ins.code === (BPF_RET | BPF_K)) set.add(((ins.k >>> 0) & SECCOMP_RET_ACTION_FULL) >>> 0);
-  }
-  return [...set];
-}
-
 /**
  * Checks that the running kernel supports every action the program returns (an unknown one
  * would act as KILL_PROCESS), once per action per process. Skipped when the add-on is not
  * available (the launcher does not need it).
  */
 function checkActions(filter: CompiledFilter): void {
-  const pending = programActions(filter).filter((a) => !actionChecked.has(a));
+  const pending = programReturns(filter.program).actions.filter((a) => !actionChecked.has(a));
   if (pending.length === 0) return;
   let native;
   try {

@@ -22,6 +22,7 @@ import {
   SECCOMP_DATA_SIZE,
 } from './types.js';
 import type { BpfProgram, Instruction } from './types.js';
+import { SECCOMP_RET_ACTION_FULL } from './seccomp.js';
 
 /** A program the kernel would refuse (EINVAL). */
 export class BpfError extends SeccompError {
@@ -230,4 +231,24 @@ export function validateProgram(prog: BpfProgram): void {
 /** True when the kernel would accept `prog`. */
 export function isValidProgram(prog: BpfProgram): boolean {
   return findProgramProblem(prog) === undefined;
+}
+
+/** What a program can return: the distinct actions of its `RET K` and where it returns a computed value. */
+export interface ProgramReturns {
+  /** Distinct SECCOMP_RET_* actions (upper 16 bits, data dropped) of `RET K` instructions, ascending. */
+  readonly actions: readonly number[];
+  /** Indexes of `RET A` / `RET X` instructions, whose action cannot be known without running. */
+  readonly computed: readonly number[];
+}
+
+/** The actions `prog` can return (see {@link ProgramReturns}). */
+export function programReturns(prog: BpfProgram): ProgramReturns {
+  const actions = new Set<number>();
+  const computed: number[] = [];
+  prog.forEach((ins, i) => {
+    if ((ins.code & 0x07) !== BPF_RET) return;
+    if (ins.code === (BPF_RET | BPF_K)) actions.add(((ins.k >>> 0) & SECCOMP_RET_ACTION_FULL) >>> 0);
+    else computed.push(i);
+  });
+  return { actions: [...actions].sort((a, b) => a - b), computed };
 }

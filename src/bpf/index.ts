@@ -1,8 +1,8 @@
 /** Classic BPF for seccomp: types, kernel checks, emulator, allow-cache analysis, listings, formats. */
 export * from './types.js';
 export * from './seccomp.js';
-export { BpfError, findProgramProblem, isValidProgram, validateProgram, opcodeName, isConditionalJump } from './check.js';
-export type { BpfProblem } from './check.js';
+export { BpfError, findProgramProblem, isValidProgram, validateProgram, opcodeName, isConditionalJump, programReturns } from './check.js';
+export type { BpfProblem, ProgramReturns } from './check.js';
 export { prepareProgram, runProgram } from './emulator.js';
 export type { PreparedProgram, RunOptions, RunResult } from './emulator.js';
 export { constAllowBitmap, constResult, countConstAllow, isConstAllow } from './cache.js';

@@ -34,6 +34,30 @@ export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 export const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16;
 export const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 32;
 
+/** Kernel names of the SECCOMP_FILTER_FLAG_* bits, without the prefix. */
+export const SECCOMP_FILTER_FLAG_NAMES: readonly (readonly [number, string])[] = [
+  [SECCOMP_FILTER_FLAG_TSYNC, 'TSYNC'],
+  [SECCOMP_FILTER_FLAG_LOG, 'LOG'],
+  [SECCOMP_FILTER_FLAG_SPEC_ALLOW, 'SPEC_ALLOW'],
+  [SECCOMP_FILTER_FLAG_NEW_LISTENER, 'NEW_LISTENER'],
+  [SECCOMP_FILTER_FLAG_TSYNC_ESRCH, 'TSYNC_ESRCH'],
+  [SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 'WAIT_KILLABLE_RECV'],
+];
+
+/** Names of the SECCOMP_FILTER_FLAG_* bits in `flags` (unknown bits as hex). */
+export function filterFlagNames(flags: number): string[] {
+  const out: string[] = [];
+  let rest = flags >>> 0;
+  for (const [bit, name] of SECCOMP_FILTER_FLAG_NAMES) {
+    if (rest & bit) {
+      out.push(name);
+      rest = (rest & ~bit) >>> 0;
+    }
+  }
+  if (rest) out.push(`0x${rest.toString(16)}`);
+  return out;
+}
+
 /** AUDIT_ARCH_* values. */
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_I386 = 0x40000003;
