@@ -102,16 +102,13 @@ export function status(target: StatusTarget = 'self'): SeccompStatus {
   return parseProcStatus(text, path);
 }
 
-/** SECCOMP_RET_* value (action part only) of a profile action name. */
-export const actionNameValue: (action: ActionName) => number = actionBase;
-
 /** The action part of `action`: a profile action name or a SECCOMP_RET_* value (data bits dropped). */
 export function actionPart(action: ActionName | number): number {
   if (typeof action === 'string') {
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw new SeccompError(`actionAvailable: unknown action ${JSON.stringify(action)}`);
     }
-    return actionNameValue(action);
+    return actionBase(action);
   }
   if (!Number.isInteger(action) || action < -0x80000000 || action > 0xffffffff) {
     throw new SeccompError(`actionAvailable: action ${String(action)} is not a 32-bit SECCOMP_RET_* value`);

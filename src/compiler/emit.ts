@@ -243,7 +243,6 @@ function searchTree(b: Builder, ranges: readonly Range[], prefix: readonly numbe
       best = k;
     }
   }
-  // A single-number right or left side can use JEQ, which keeps the other side's path as short.
   const left = searchTree(b, ranges, prefix, i, best - 1, budget - 1);
   const right = searchTree(b, ranges, prefix, best, j, budget - 1);
   return b.jmp(BPF_JMP | BPF_JGE | BPF_K, ranges[best]!.lo, right, left);

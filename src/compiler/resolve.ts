@@ -5,6 +5,7 @@
 import type { ArchName, MachineName } from '../arch/types.js';
 import { ARCHES, MACHINES, archFromProfileName, argWidths, syscallNumber, knownOnAnyArch } from '../arch/index.js';
 import type { ArgCondition, OperatorName, Profile, SyscallRule } from '../profile/types.js';
+import { selectArchitectures } from '../profile/conditions.js';
 import { SeccompError } from '../errors.js';
 import { actionValue, ENOSYS, EPERM, MAX_ERRNO, parseActionSpec } from './actions.js';
 import { SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, actionRank } from '../bpf/seccomp.js';
@@ -97,9 +98,7 @@ export const ENOSYS_RET = (SECCOMP_RET_ERRNO | ENOSYS) >>> 0;
 export function selectArches(profile: Profile, machine: MachineName): ArchName[] {
   const m = MACHINES[machine];
   const wanted = new Set<ArchName>([m.native]);
-  const entry = profile.archMap.find((e) => archFromProfileName(e.architecture) === m.native);
-  const listed = entry ? [entry.architecture, ...entry.subArchitectures] : profile.architectures;
-  for (const name of listed) {
+  for (const name of selectArchitectures(profile, machine)) {
     const a = archFromProfileName(name);
     if (a !== undefined && (a === m.native || m.subArches.includes(a))) wanted.add(a);
   }

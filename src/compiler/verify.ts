@@ -14,7 +14,7 @@ import { ARCHES } from '../arch/index.js';
 import { SeccompError } from '../errors.js';
 import { describeRet } from './actions.js';
 import { evaluate } from './evaluate.js';
-import type { ResolvedArch, ResolvedCondition, ResolvedFilter, SyscallDecision } from './resolve.js';
+import type { ResolvedCondition, ResolvedFilter, SyscallDecision } from './resolve.js';
 
 const U64 = (1n << 64n) - 1n;
 const U32 = 0xffffffffn;
@@ -205,11 +205,4 @@ export function verifyProgram(program: BpfProgram, f: ResolvedFilter): VerifySta
     }
   }
   return { checked, unconditionallyAllowed, cacheableAllowed, cacheCandidates };
-}
-
-/** Instructions executed for one syscall number with zero arguments (for statistics). */
-export function executedFor(program: BpfProgram, abi: ResolvedArch, nr: number): number {
-  const p = prepareProgram(program);
-  p.evaluate(nr >>> 0, abi.auditArch, [0n, 0n, 0n, 0n, 0n, 0n]);
-  return p.lastExecuted;
 }
