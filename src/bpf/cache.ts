@@ -30,22 +30,13 @@ const JGT_K = BPF_JMP | BPF_JGT | BPF_K;
 const JSET_K = BPF_JMP | BPF_JSET | BPF_K;
 const AND_K = BPF_ALU | BPF_AND | BPF_K;
 
-const validated = new WeakSet<BpfProgram>();
-
-function ensureValid(prog: BpfProgram): void {
-  if (!validated.has(prog)) {
-    validateProgram(prog);
-    validated.add(prog);
-  }
-}
-
 /**
  * Whether the kernel's action cache proves that syscall `nr` on audit arch `arch` is always
  * allowed by `prog` (the `seccomp_is_const_allow` walk). Throws {@link BpfError} for a program
  * the kernel would refuse.
  */
 export function isConstAllow(prog: BpfProgram, arch: number, nr: number): boolean {
-  ensureValid(prog);
+  validateProgram(prog);
   return walk(prog, arch >>> 0, nr >>> 0);
 }
 
@@ -55,7 +46,7 @@ export function isConstAllow(prog: BpfProgram, arch: number, nr: number): boolea
  * pointer — else undefined. Unlike the kernel's cache, any constant action counts, not only ALLOW.
  */
 export function constResult(prog: BpfProgram, arch: number, nr: number): number | undefined {
-  ensureValid(prog);
+  validateProgram(prog);
   return walkResult(prog, arch >>> 0, nr >>> 0);
 }
 
@@ -106,7 +97,7 @@ function walkResult(prog: BpfProgram, arch: number, nr: number): number | undefi
  * (`result[nr] === 1`), like the kernel's per-arch bitmap for a single filter.
  */
 export function constAllowBitmap(prog: BpfProgram, arch: number, count: number): Uint8Array {
-  ensureValid(prog);
+  validateProgram(prog);
   const bitmap = new Uint8Array(count);
   const a = arch >>> 0;
   for (let nr = 0; nr < count; nr++) bitmap[nr] = walk(prog, a, nr) ? 1 : 0;
@@ -115,7 +106,7 @@ export function constAllowBitmap(prog: BpfProgram, arch: number, count: number):
 
 /** How many of the given syscall numbers the cache proves always allowed on `arch`. */
 export function countConstAllow(prog: BpfProgram, arch: number, nrs: Iterable<number>): number {
-  ensureValid(prog);
+  validateProgram(prog);
   const a = arch >>> 0;
   let n = 0;
   for (const nr of nrs) if (walk(prog, a, nr >>> 0)) n++;

@@ -219,13 +219,20 @@ export function opcodeName(code: number): string {
   }
 }
 
+/** Programs already found valid (programs are treated as immutable once used). */
+const knownValid = new WeakSet<BpfProgram>();
+
 /**
  * Throw {@link BpfError} unless the kernel would accept `prog` as a seccomp filter.
  * Reproduces `bpf_check_classic`, `check_load_and_stores` and `seccomp_check_filter`.
+ * The same array object is checked once: the compiler's verifier, the emulator and the
+ * allow-cache walk all validate the program they get.
  */
 export function validateProgram(prog: BpfProgram): void {
+  if (knownValid.has(prog)) return;
   const problem = findProgramProblem(prog);
   if (problem !== undefined) throw new BpfError(problem.index, problem.reason);
+  knownValid.add(prog);
 }
 
 /** True when the kernel would accept `prog`. */
