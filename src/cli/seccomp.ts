@@ -63,7 +63,7 @@ function addCompileOptions(cmd: Command, withFormat: boolean): Command {
 
 async function compileFrom(flags: CompileFlags) {
   const { loadProfile } = await import('../profile/reference.js');
-  const { compile, resolveFor } = await import('../compiler/index.js');
+  const { compileResolved } = await import('../compiler/index.js');
   const { machine, abi } = machineFor(flags.arch);
   const loaded = loadProfile(flags.profile);
   if (loaded === 'unconfined') throw new CliExit(`--profile unconfined: there is no filter to compile`, EXIT_FAILURE);
@@ -77,7 +77,8 @@ async function compileFrom(flags: CompileFlags) {
     ...(flags.deny ? { deny: flags.deny.map((d) => ({ name: d.name, ...(d.errno !== undefined ? { errno: d.errno } : {}) })) } : {}),
     ...(flags.defaultAction !== undefined ? { defaultAction: flags.defaultAction } : {}),
   };
-  return { profile: loaded, machine, abi, options, compiled: compile(loaded, options), resolved: resolveFor(loaded, options) };
+  const { filter, resolved } = compileResolved(loaded, options);
+  return { profile: loaded, machine, abi, options, compiled: filter, resolved };
 }
 
 function parseArgValue(text: string, i: number): bigint {

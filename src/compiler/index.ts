@@ -83,12 +83,20 @@ export function filterFlags(profile: Profile, log = false): number {
  * @throws SeccompError for bad options, an over-long program, or a verification failure.
  */
 export function compile(profile: Profile, options: CompileOptions = {}): CompiledFilter {
+  return compileResolved(profile, options).filter;
+}
+
+/**
+ * {@link compile}, also returning the decision table the program was built from and verified
+ * against (what `seccomp check` and `seccomp syscalls` explain), so it is not resolved twice.
+ */
+export function compileResolved(profile: Profile, options: CompileOptions = {}): { filter: CompiledFilter; resolved: ResolvedFilter } {
   const t0 = performance.now();
   const resolved = resolveFor(profile, options);
   const program = emitProgram(resolved);
   const v = verifyProgram(program, resolved);
   const compileMs = performance.now() - t0;
-  return {
+  const filter: CompiledFilter = {
     machine: resolved.machine,
     arches: resolved.arches.map((a) => a.arch),
     program,
@@ -104,4 +112,5 @@ export function compile(profile: Profile, options: CompileOptions = {}): Compile
       compileMs,
     },
   };
+  return { filter, resolved };
 }
