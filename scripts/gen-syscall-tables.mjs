@@ -10,9 +10,8 @@
 //   add --verbose to list every argument type met and the width it was given
 //
 // Everything downloaded or extracted lives under .cache/syscall-tables/ (git-ignored):
-//   apt/    a private apt state (own sources.list, lists, archives, empty dpkg status). The system's apt
-//           configuration and installed packages are never touched: every apt call gets -o Dir::State=…,
-//           -o Dir::Cache=…, -o Dir::Etc::SourceList=…, -o Dir::Etc::SourceParts=… and friends.
+//   apt/    a private apt state (scripts/private-apt.mjs: own sources.list, lists, archives, empty dpkg
+//           status). The system's apt configuration and installed packages are never touched.
 //   debs/   the downloaded .deb files (apt-get download).
 //   linux-libc-dev_<ver>/    `dpkg -x` of linux-libc-dev (an Architecture: all package that carries the
 //                            uapi headers of every Debian architecture).
@@ -42,6 +41,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privateApt } from './private-apt.mjs';
 
 const SCRIPT = 'scripts/gen-syscall-tables.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +51,6 @@ const DEBS = join(CACHE, 'debs');
 const APT = join(CACHE, 'apt');
 const MIRROR = 'http://deb.debian.org/debian';
 const SUITES = ['sid', 'trixie-backports'];
-const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 // ---------------------------------------------------------------------------------------------------------
 // command line
@@ -88,35 +87,17 @@ function run(cmd, args, opts = {}) {
 // ---------------------------------------------------------------------------------------------------------
 // private apt state
 
-function aptOptions() {
-  return [
-    '-o', `Dir::State=${APT}/state`,
-    '-o', `Dir::State::status=${APT}/state/status`,
-    '-o', `Dir::Cache=${APT}/cache`,
-    '-o', `Dir::Etc::SourceList=${APT}/etc/sources.list`,
-    '-o', `Dir::Etc::SourceParts=${APT}/etc/sources.list.d`,
-    '-o', `Dir::Etc::Preferences=${APT}/etc/preferences`,
-    '-o', `Dir::Etc::PreferencesParts=${APT}/etc/preferences.d`,
-    '-o', 'APT::Architecture=amd64',
-    '-o', 'APT::Architectures::=amd64',
-    '-o', 'APT::Architectures::=arm64',
-    '-o', 'APT::Architectures::=armhf',
-    '-o', 'APT::Sandbox::User=root', // downloads land in a root-owned cache dir
-  ];
-}
+let apt;
 
+/** Private apt (scripts/private-apt.mjs) for the suites that may have newer headers, lists updated. */
 function aptPrepare() {
-  for (const d of ['state/lists/partial', 'cache/archives/partial', 'etc/sources.list.d', 'etc/preferences.d']) {
-    mkdirSync(join(APT, d), { recursive: true });
-  }
-  writeFileSync(join(APT, 'state', 'status'), '');
-  writeFileSync(join(APT, 'etc', 'preferences'), '');
-  writeFileSync(
-    join(APT, 'etc', 'sources.list'),
-    SUITES.map((s) => `deb [arch=amd64,arm64,armhf signed-by=${KEYRING}] ${MIRROR} ${s} main\n`).join(''),
-  );
+  apt = privateApt({
+    dir: APT,
+    architectures: ['amd64', 'arm64', 'armhf'],
+    sources: SUITES.map((suite) => ({ uri: MIRROR, suite })),
+  });
   log(`apt-get update (private state in ${relative(ROOT, APT)})`);
-  run('apt-get', [...aptOptions(), '-q', 'update'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  apt.update();
 }
 
 /** Debian version comparison through dpkg itself. */
@@ -135,7 +116,7 @@ function newest(versions) {
 }
 
 function madison(pkg) {
-  const out = run('apt-cache', [...aptOptions(), 'madison', pkg]);
+  const out = apt.cache(['madison', pkg]);
   return out.split('\n').filter(Boolean).map((l) => l.split('|')[1].trim());
 }
 
@@ -151,9 +132,7 @@ function download(pkg, version) {
   if (have) return have;
   mkdirSync(DEBS, { recursive: true });
   log(`apt-get download ${pkg}=${version}`);
-  run('apt-get', [...aptOptions(), '-q', 'download', `${pkg}=${version}`], {
-    cwd: DEBS, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  apt.download([`${pkg}=${version}`], DEBS);
   const f = debFile(pkg, version);
   if (!f) fail(`apt-get download ${pkg}=${version} left no .deb in ${DEBS}`);
   return f;

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privateApt } from './private-apt.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = process.env.SECCOMP_EXEC_LIBSECCOMP_CACHE ?? join(ROOT, '.cache', 'libseccomp');
@@ -44,44 +45,24 @@ for (const tool of ['apt-get', 'dpkg']) {
   }
 }
 
-const aptDir = join(CACHE, 'apt');
-const keyring = ['/usr/share/keyrings/debian-archive-keyring.gpg', '/usr/share/keyrings/debian-archive-trixie-stable.gpg']
-  .find((p) => existsSync(p));
-if (!keyring) {
-  log('no Debian archive keyring found under /usr/share/keyrings (package debian-archive-keyring)');
+let apt;
+try {
+  apt = privateApt({
+    dir: join(CACHE, 'apt'),
+    architectures: [ARCH],
+    sources: [{ uri: process.env.SECCOMP_EXEC_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian', suite: SUITE }],
+  });
+} catch (e) {
+  log(e.message);
   process.exit(2);
 }
-for (const d of ['etc/sources.list.d', 'etc/preferences.d', 'state/lists/partial', 'cache/archives/partial', 'debs']) {
-  mkdirSync(join(aptDir, d), { recursive: true });
-}
-const mirror = process.env.SECCOMP_EXEC_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
-writeFileSync(join(aptDir, 'etc/sources.list'), `deb [arch=${ARCH} signed-by=${keyring}] ${mirror} ${SUITE} main\n`);
-writeFileSync(join(aptDir, 'status'), '');
 
-// Private apt configuration: own sources, lists, cache and (empty) dpkg status; no system state is read or written.
-const aptOpts = [
-  `-o`, `Dir::Etc=${join(aptDir, 'etc')}`,
-  `-o`, `Dir::Etc::SourceList=${join(aptDir, 'etc/sources.list')}`,
-  `-o`, `Dir::Etc::SourceParts=${join(aptDir, 'etc/sources.list.d')}`,
-  `-o`, `Dir::Etc::PreferencesParts=${join(aptDir, 'etc/preferences.d')}`,
-  `-o`, `Dir::State=${join(aptDir, 'state')}`,
-  `-o`, `Dir::State::status=${join(aptDir, 'status')}`,
-  `-o`, `Dir::Cache=${join(aptDir, 'cache')}`,
-  `-o`, `APT::Architecture=${ARCH}`,
-  `-o`, `APT::Architectures=${ARCH}`,
-  `-o`, `Acquire::Languages=none`,
-  `-o`, `Debug::NoLocking=1`,
-  `-o`, `APT::Sandbox::User=root`,
-];
-const run = (args, cwd) => execFileSync('apt-get', [...aptOpts, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
-
-log(`apt-get update (${SUITE}, private state in ${aptDir})`);
-run(['-q', 'update']);
-const debDir = join(aptDir, 'debs');
+log(`apt-get update (${SUITE}, private state in ${apt.dir})`);
+apt.update();
+const debDir = join(apt.dir, 'debs');
 rmSync(debDir, { recursive: true, force: true });
-mkdirSync(debDir, { recursive: true });
 log(`apt-get download ${PACKAGES.join(' ')}`);
-run(['-q', 'download', ...PACKAGES.map((p) => `${p}:${ARCH}`)], debDir);
+apt.download(PACKAGES.map((p) => `${p}:${ARCH}`), debDir);
 
 const debs = readdirSync(debDir).filter((f) => f.endsWith('.deb'));
 const version = (() => {

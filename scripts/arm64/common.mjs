@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privateApt } from '../private-apt.mjs';
 
 /** Repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -115,53 +116,28 @@ export function mtime(p) {
   }
 }
 
-/** Private apt state for the arm64 architecture: own sources, lists, cache and dpkg status. */
+/** Private apt state for the arm64 architecture (see scripts/private-apt.mjs). */
 export function aptArm64() {
-  const dir = join(CACHE, 'apt');
-  for (const d of ['etc/sources.list.d', 'etc/preferences.d', 'state/lists/partial', 'cache/archives/partial']) {
-    mkdirp(join(dir, d));
-  }
-  const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
-  if (!existsSync(keyring)) throw new Error(`Debian archive keyring not found: ${keyring} (package debian-archive-keyring)`);
-  const opt = `[arch=arm64 signed-by=${keyring}]`;
-  const sources =
-    `deb ${opt} ${MIRROR} ${SUITE} main\n` +
-    `deb ${opt} ${MIRROR} ${SUITE}-updates main\n` +
-    `deb ${opt} ${SECURITY_MIRROR} ${SUITE}-security main\n`;
-  writeFileSync(join(dir, 'etc/sources.list'), sources);
-  const status = join(dir, 'state/status');
-  if (!existsSync(status)) writeFileSync(status, '');
-  const opts = [
-    ['Dir::Etc::SourceList', join(dir, 'etc/sources.list')],
-    ['Dir::Etc::SourceParts', join(dir, 'etc/sources.list.d')],
-    ['Dir::Etc::Preferences', join(dir, 'etc/preferences')],
-    ['Dir::Etc::PreferencesParts', join(dir, 'etc/preferences.d')],
-    ['Dir::State', join(dir, 'state')],
-    ['Dir::State::status', status],
-    ['Dir::Cache', join(dir, 'cache')],
-    ['APT::Architecture', 'arm64'],
-    ['APT::Architectures', 'arm64'],
-    ['Acquire::Languages', 'none'],
-    ['Debug::NoLocking', '1'],
-    ['APT::Sandbox::User', 'root'],
-  ].flatMap(([k, v]) => ['-o', `${k}=${v}`]);
-  const listsStamp = join(dir, 'state/lists/updated');
+  const apt = privateApt({
+    dir: join(CACHE, 'apt'),
+    architectures: ['arm64'],
+    sources: [
+      { uri: MIRROR, suite: SUITE },
+      { uri: MIRROR, suite: `${SUITE}-updates` },
+      { uri: SECURITY_MIRROR, suite: `${SUITE}-security` },
+    ],
+  });
+  const listsStamp = join(apt.dir, 'state/lists/updated');
   return {
     /** `apt-get update` unless the lists are younger than a day (or `force`). */
     update(force = false) {
       const age = Date.now() - mtime(listsStamp);
       if (!force && age < 24 * 3600 * 1000) return;
-      log(`apt-get update (arm64, ${SUITE}, private state in ${dir})`);
-      run('apt-get', [...opts, '-q', 'update']);
+      log(`apt-get update (arm64, ${SUITE}, private state in ${apt.dir})`);
+      apt.update();
       writeFileSync(listsStamp, new Date().toISOString() + '\n');
     },
-    /** Output of `apt-cache ARGS` with the private state. */
-    cache(args) {
-      return run('apt-cache', [...opts, ...args]);
-    },
-    /** `apt-get download PKGS` into `dest`. */
-    download(pkgs, dest) {
-      run('apt-get', [...opts, '-q', 'download', ...pkgs], { cwd: mkdirp(dest), stdio: ['ignore', 'ignore', 'inherit'] });
-    },
+    cache: apt.cache,
+    download: apt.download,
   };
 }
